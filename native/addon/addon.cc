@@ -1,0 +1,14 @@
+// N-API entry point: registers each module's functions. Glue only; the work lives in native/core.
+#include <napi.h>
+#include "version.h"
+
+namespace ecg_addon {
+// Each module of the addon provides an Init* that adds its exports. Declare new ones here.
+}  // namespace ecg_addon
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("version", Napi::String::New(env, ecg::version_string()));
+  return exports;
+}
+
+NODE_API_MODULE(ecg_edge, Init)

@@ -1,0 +1,4 @@
+// The command table: `ecg-edge --help` lists it in this order. Add a command by adding its module here.
+import type { CommandSpec } from '../args.js';
+
+export const COMMANDS: CommandSpec[] = [];
