@@ -1,0 +1,120 @@
+// Chooses the TensorFlow.js engine for training and inference: `auto` takes @tensorflow/tfjs-node when it is
+// installed and loads (it is optional and never a required dependency), then the wasm backend, then the pure-JS
+// cpu backend. The choice and the reason are reported so every run states what it ran on.
+import * as tf from '@tensorflow/tfjs';
+
+export type EngineName = 'node' | 'wasm' | 'cpu';
+export type EngineChoice = EngineName | 'auto';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'node', 'wasm', 'cpu'];
+
+export interface EngineInfo {
+  engine: EngineName;
+  /** Name of the active tfjs backend ('tensorflow', 'wasm' or 'cpu'). */
+  backend: string;
+  reason: string;
+}
+
+let active: EngineInfo | undefined;
+
+async function tryNode(): Promise<string | null> {
+  // A variable specifier keeps TypeScript and bundlers from resolving the optional package at build time.
+  const spec = '@tensorflow/tfjs-node';
+  try {
+    await import(spec);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return /Cannot find (package|module)/.test(msg) ? `${spec} is not installed` : `${spec} failed to load (${msg})`;
+  }
+  try {
+    if (!(await tf.setBackend('tensorflow'))) return `${spec} loaded but the 'tensorflow' backend did not initialize`;
+    await tf.ready();
+    return null;
+  } catch (err) {
+    return `${spec} backend failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+async function tryWasm(): Promise<string | null> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) return 'the wasm backend did not initialize';
+    await tf.ready();
+    return null;
+  } catch (err) {
+    return `the wasm backend failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+async function tryCpu(): Promise<string | null> {
+  if (!(await tf.setBackend('cpu'))) return 'the cpu backend did not initialize';
+  await tf.ready();
+  return null;
+}
+
+/**
+ * Selects and initializes the engine. Explicit choices fail with a clear error when unavailable; `auto` falls
+ * back node → wasm → cpu and says why. Calling it again with the same choice is a no-op.
+ */
+export async function initEngine(choice: EngineChoice = 'auto', opts: { quiet?: boolean } = {}): Promise<EngineInfo> {
+  if (!ENGINE_CHOICES.includes(choice)) {
+    throw new Error(`unknown engine '${choice}': choose one of ${ENGINE_CHOICES.join(', ')}`);
+  }
+  if (active && (choice === 'auto' || choice === active.engine)) return active;
+  const tries: Record<EngineName, () => Promise<string | null>> = { node: tryNode, wasm: tryWasm, cpu: tryCpu };
+  const order: EngineName[] = choice === 'auto' ? ['node', 'wasm', 'cpu'] : [choice];
+  const failures: string[] = [];
+  for (const e of order) {
+    const why = await tries[e]();
+    if (why === null) {
+      const reason =
+        choice === 'auto'
+          ? failures.length
+            ? `auto: ${failures.join('; ')}; using ${e}`
+            : `auto: ${e} is available`
+          : `requested with --engine ${e}`;
+      active = { engine: e, backend: tf.getBackend(), reason };
+      if (!opts.quiet) console.error(`engine: ${e} (${reason})`);
+      return active;
+    }
+    failures.push(why);
+  }
+  const hint =
+    choice === 'node'
+      ? ' Install it with `npm install @tensorflow/tfjs-node` (optional; needs libtensorflow) or use --engine wasm.'
+      : choice === 'auto'
+        ? ''
+        : ' Use --engine auto to fall back automatically.';
+  throw new Error(`engine '${choice}' is not available: ${failures.join('; ')}.${hint}`);
+}
+
+export function activeEngine(): EngineInfo | undefined {
+  return active;
+}
+
+/** Small seeded PRNG (mulberry32): the only randomness source of dataset splits, shuffles and sampling. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Derives independent integer seeds (for initializers, dropout) from one run seed. */
+export function seedStream(seed: number): () => number {
+  const r = rng(seed ^ 0x9e3779b9);
+  return () => Math.floor(r() * 2 ** 31);
+}
+
+/** In-place Fisher-Yates shuffle driven by `rand`. */
+export function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}

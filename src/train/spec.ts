@@ -1,0 +1,123 @@
+// The model spec: everything needed to turn raw samples into the model's two inputs and its output into
+// labels. Saved as spec.json beside every model (model.json + weights.bin); the int8 exporter and the
+// streaming pipeline read it, so it must describe the beat window, filter, normalization and RR features
+// completely and precisely.
+import type { ArchName } from './models/index.js';
+
+export const CLASS_NAMES = ['N', 'S', 'V', 'F', 'Q'] as const;
+export type ClassName = (typeof CLASS_NAMES)[number];
+
+/** AAMI EC57 mapping of MIT-BIH beat annotation symbols to the five classes. */
+export const AAMI_MAP: Readonly<Record<string, ClassName>> = {
+  N: 'N', L: 'N', R: 'N', e: 'N', j: 'N',
+  A: 'S', a: 'S', J: 'S', S: 'S',
+  V: 'V', E: 'V',
+  F: 'F',
+  '/': 'Q', f: 'Q', Q: 'Q',
+};
+
+export interface InputSpec {
+  /** Sampling rate of the recording the pipeline receives (Hz). */
+  fs: number;
+  /** The signal first goes through the device's fixed-point filter (src/pipeline ecgClean), at `fs`. */
+  filter: { name: 'ecgClean'; mains: 50 | 60 };
+  /** Beat window: model sample i (0 ≤ i < length) is clean[r + decimation·(i − before)], r the R-peak index.
+   *  Indices outside the record repeat the first/last sample. No extra anti-alias filter: ecgClean low-passes. */
+  decimation: number;
+  /** Sampling rate the model sees (fs / decimation). */
+  fsModel: number;
+  /** Samples at the model rate before the R peak, and from the R peak (included) on. length = before + after. */
+  before: number;
+  after: number;
+  length: number;
+  /** The same window in samples at `fs`: [r − beforeSamples, r + afterSamples). */
+  beforeSamples: number;
+  afterSamples: number;
+  /** Per-beat normalization applied to the window: (x − mean) / max(std, eps) with std the population std. */
+  normalization: { kind: 'zscore-per-beat'; eps: number };
+  rr: RRSpec;
+}
+
+/**
+ * RR features (second input, 4 floats). RR intervals in seconds between consecutive beats (all beat
+ * annotations or detections), each clamped to [clampMin, clampMax] s. For beat k: pre = RR(k−1 → k) (the first
+ * beat uses its post-RR), post = RR(k → k+1) (the last beat uses its pre-RR).
+ * Running averages (causal, updated with each beat's pre-RR before computing that beat's features, started at
+ * the first pre-RR): avg ← avg + (pre − avg) / min(n, window), n = number of pre-RRs seen so far.
+ *   recordAvg uses window = recordWindow (cumulative mean, then exponential; ≈ the record's average RR),
+ *   localAvg  uses window = localWindow.
+ * features = [pre / recordAvg, post / recordAvg, pre / localAvg, post / localAvg]
+ */
+export interface RRSpec {
+  features: ['pre/recordAvg', 'post/recordAvg', 'pre/localAvg', 'post/localAvg'];
+  recordWindow: number;
+  localWindow: number;
+  clampMin: number;
+  clampMax: number;
+}
+
+export interface ModelSpec {
+  kind: 'ecg-edge-model-spec';
+  version: 1;
+  arch: ArchName;
+  classes: ClassName[];
+  input: InputSpec;
+  /** Tensor names and shapes of the Layers model. */
+  inputs: { beat: [number, 1]; rr: [number] };
+  protocol?: string;
+  seed?: number;
+  loss?: string;
+  gan?: boolean;
+  params?: number;
+  createdAt?: string;
+}
+
+/** The input spec every shipped model uses (justified in docs/TRAINING.md). */
+export function defaultInputSpec(fs = 360): InputSpec {
+  const decimation = fs >= 300 ? 2 : 1;
+  const fsModel = fs / decimation;
+  // 0.27 s before R (P wave and PR segment) and 0.44 s from R (QRS, ST, T wave) at 180 Hz: 48 + 80 = 128.
+  const before = Math.round(0.2667 * fsModel);
+  const after = Math.round(0.4445 * fsModel);
+  return {
+    fs,
+    filter: { name: 'ecgClean', mains: 60 },
+    decimation,
+    fsModel,
+    before,
+    after,
+    length: before + after,
+    beforeSamples: before * decimation,
+    afterSamples: after * decimation,
+    normalization: { kind: 'zscore-per-beat', eps: 1e-3 },
+    rr: {
+      features: ['pre/recordAvg', 'post/recordAvg', 'pre/localAvg', 'post/localAvg'],
+      recordWindow: 300,
+      localWindow: 10,
+      clampMin: 0.15,
+      clampMax: 3.0,
+    },
+  };
+}
+
+export function makeSpec(arch: ArchName, input: InputSpec, extra: Partial<ModelSpec> = {}): ModelSpec {
+  return {
+    kind: 'ecg-edge-model-spec',
+    version: 1,
+    arch,
+    classes: [...CLASS_NAMES],
+    input,
+    inputs: { beat: [input.length, 1], rr: [input.rr.features.length] },
+    ...extra,
+  };
+}
+
+export function checkSpec(x: unknown, where: string): ModelSpec {
+  const s = x as ModelSpec;
+  if (!s || s.kind !== 'ecg-edge-model-spec') throw new Error(`${where}: not an ecg-edge model spec (missing kind 'ecg-edge-model-spec')`);
+  if (s.version !== 1) throw new Error(`${where}: unsupported spec version ${s.version} (this build reads version 1)`);
+  if (!s.input || !Number.isInteger(s.input.length) || s.input.length !== s.input.before + s.input.after) {
+    throw new Error(`${where}: input window is inconsistent (length must equal before + after)`);
+  }
+  return s;
+}
