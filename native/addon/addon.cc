@@ -4,10 +4,12 @@
 
 namespace ecg_addon {
 // Each module of the addon provides an Init* that adds its exports. Declare new ones here.
+void InitPipeline(Napi::Env env, Napi::Object exports);  // pipeline_addon.cc (signal path)
 }  // namespace ecg_addon
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, ecg::version_string()));
+  ecg_addon::InitPipeline(env, exports);
   return exports;
 }
 
