@@ -118,3 +118,11 @@ export function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void
     a[j] = t;
   }
 }
+
+/**
+ * Makes every unseeded random draw of this process deterministic (tfjs dropout, unseeded initializers) by
+ * replacing Math.random with a seeded generator. Used by the trainer only.
+ */
+export function seedGlobalRandom(seed: number): void {
+  Math.random = rng(seed ^ 0x5bd1e995);
+}

@@ -67,8 +67,10 @@ export function dense(c: Ctx, x: tf.SymbolicTensor, units: number, activation: '
     .apply(x) as tf.SymbolicTensor;
 }
 
+// No per-layer dropout seed: tfjs would then draw the same mask at every step. The trainer seeds the process's
+// Math.random instead (engine.seedGlobalRandom), which every unseeded tfjs random op draws from.
 export function dropout(c: Ctx, x: tf.SymbolicTensor, rate = c.dropout): tf.SymbolicTensor {
-  return tf.layers.dropout({ rate, seed: c.seed(), name: nm(c, 'dropout') }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.dropout({ rate, name: nm(c, 'dropout') }).apply(x) as tf.SymbolicTensor;
 }
 
 export function lstm(c: Ctx, x: tf.SymbolicTensor, units: number, returnSequences: boolean): tf.SymbolicTensor {

@@ -1,0 +1,101 @@
+// `ecg-edge train`: trains one beat classifier under a protocol and writes the float model (tfjs format),
+// spec.json and metrics.json.
+import path from 'node:path';
+import { CliError, parse, type CommandSpec } from '../args.js';
+import { ARCHS, ARCH_NAMES, archByName } from '../../train/models/index.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine.js';
+import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
+import { DEFAULTS, train } from '../../train/trainer.js';
+import { lossNames } from '../../train/losses/index.js';
+
+const help = `Usage: ecg-edge train --arch <arch> --protocol <protocol> [options]
+
+Trains a beat classifier on MIT-BIH ($ECG_EDGE_DATA/mitdb or --db) and writes <out>/model.json + weights.bin
+(tfjs Layers format), spec.json (input spec for export), metrics.json and val-metrics.json. The best epoch is
+chosen on the validation split (held-out DS1 records for inter-patient). A checkpoint is written after every
+epoch to <out>/checkpoint/; running the same command again resumes from it.
+
+Options:
+  --arch <name>        ${ARCHS.map((a) => `${a.name}: ${a.description}`).join('\n                       ')}
+  --protocol <name>    ${PROTOCOLS.join(' | ')}
+  --loss <name>        ${lossNames().join(' | ')} (default ${DEFAULTS.loss})
+  --gan                add GAN-synthesized S, V and F beats to the training set
+  --seed <n>           random seed (default ${DEFAULTS.seed}); runs are deterministic under a fixed seed and engine
+  --epochs <n>         epochs (default ${DEFAULTS.epochs})
+  --out <dir>          output folder (default models/<protocol>/<arch>)
+  --engine <name>      ${ENGINE_CHOICES.join(' | ')} (default auto: tfjs-node if installed, else wasm, else cpu)
+  --db <dir>           MIT-BIH folder (default $ECG_EDGE_DATA/mitdb)
+  --batch <n>          batch size (default ${DEFAULTS.batchSize})
+  --lr <x>             peak learning rate (default ${DEFAULTS.lr})
+  --n-per-epoch <n>    normal beats drawn per epoch, 0 = all (default ${DEFAULTS.nPerEpoch})
+  --weighting <w>      class weights: sqrt | inverse | none (default ${DEFAULTS.weighting})
+  --quiet              no progress bar or per-epoch lines`;
+
+function int(v: string | undefined, name: string, def: number, min = 0): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+export const trainCommand: CommandSpec = {
+  name: 'train',
+  summary: 'train a beat classifier (cnn, cnn-lstm, cnn-lstm-attention, resnet) under a protocol',
+  help,
+  async run(argv) {
+    const a = parse(
+      argv,
+      {
+        arch: { type: 'string' }, protocol: { type: 'string' }, loss: { type: 'string' }, gan: { type: 'boolean' },
+        seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, engine: { type: 'string' },
+        db: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'n-per-epoch': { type: 'string' },
+        weighting: { type: 'string' }, quiet: { type: 'boolean' },
+      },
+      help,
+      false,
+    );
+    if (!a) return 0;
+    const o = a.values;
+    if (!o.arch) throw new CliError(`--arch is required: one of ${ARCH_NAMES.join(', ')}`);
+    if (!o.protocol) throw new CliError(`--protocol is required: one of ${PROTOCOLS.join(', ')}`);
+    let arch, protocol;
+    try {
+      arch = archByName(o.arch as string).name;
+      protocol = checkProtocol(o.protocol as string);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const loss = (o.loss as string | undefined) ?? DEFAULTS.loss;
+    if (!lossNames().includes(loss)) throw new CliError(`unknown --loss '${loss}': choose one of ${lossNames().join(', ')}`);
+    const engine = ((o.engine as string | undefined) ?? 'auto') as EngineChoice;
+    if (!ENGINE_CHOICES.includes(engine)) throw new CliError(`unknown --engine '${engine}': choose one of ${ENGINE_CHOICES.join(', ')}`);
+    const weighting = ((o.weighting as string | undefined) ?? DEFAULTS.weighting) as 'sqrt' | 'inverse' | 'none';
+    if (!['sqrt', 'inverse', 'none'].includes(weighting)) throw new CliError(`unknown --weighting '${weighting}': choose sqrt, inverse or none`);
+    const lr = o.lr === undefined ? DEFAULTS.lr : Number(o.lr);
+    if (!(lr > 0 && lr < 1)) throw new CliError(`--lr must be a number in (0, 1), got '${o.lr}'`);
+    let db = o.db as string | undefined;
+    if (!db) {
+      const { dataDir } = await import('../../wfdb/index.js');
+      db = dataDir('mitdb');
+    }
+    await train({
+      arch,
+      protocol,
+      loss,
+      gan: Boolean(o.gan),
+      seed: int(o.seed as string | undefined, 'seed', DEFAULTS.seed),
+      epochs: int(o.epochs as string | undefined, 'epochs', DEFAULTS.epochs, 1),
+      out: (o.out as string | undefined) ?? path.join('models', protocol, arch),
+      db,
+      engine,
+      batchSize: int(o.batch as string | undefined, 'batch', DEFAULTS.batchSize, 1),
+      lr,
+      nPerEpoch: int(o['n-per-epoch'] as string | undefined, 'n-per-epoch', DEFAULTS.nPerEpoch),
+      weighting,
+      jitter: DEFAULTS.jitter,
+      width: DEFAULTS.width,
+      quiet: Boolean(o.quiet),
+    });
+    return 0;
+  },
+};

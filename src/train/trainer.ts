@@ -1,0 +1,349 @@
+// The training loop: per-epoch class-balanced sampling, jitter augmentation, weighted CE or focal loss, Adam with
+// a cosine learning-rate schedule, validation after every epoch (best epoch kept), checkpoints every epoch and
+// resume after interruption. Deterministic under a fixed seed and engine: every random draw comes from seeded
+// generators derived from (seed, epoch), so a resumed run continues exactly as an uninterrupted one.
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { initEngine, rng, seedGlobalRandom, shuffleInPlace, type EngineChoice } from './engine.js';
+import { archByName, type ArchName } from './models/index.js';
+import { CLASS_NAMES, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec } from './spec.js';
+import { buildSplit, classCounts, countsTable, gatherBeats, type BeatSet, type Protocol } from './dataset/index.js';
+import { saveModel, loadModel, writeAtomic } from './io.js';
+import { predictSet, argmax } from './predict.js';
+import { classificationMetrics, type ClassificationMetrics } from './report/metrics.js';
+import { getLoss, classWeights, lossNames } from './losses/index.js';
+
+export interface TrainConfig {
+  arch: ArchName;
+  protocol: Protocol;
+  loss: string;
+  gan: boolean;
+  seed: number;
+  epochs: number;
+  out: string;
+  db: string;
+  engine: EngineChoice;
+  batchSize: number;
+  lr: number;
+  /** N (normal) beats drawn per epoch (all other classes are used in full every epoch); 0 = all. */
+  nPerEpoch: number;
+  weighting: 'sqrt' | 'inverse' | 'none';
+  /** Max jitter of the window position in model samples (augmentation; detectors are not sample-exact). */
+  jitter: number;
+  width: number;
+  /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
+  maxTrainBeats?: number;
+  /** Records to use instead of the protocol (smoke tests): { train, val } record names. */
+  records?: { train: string[]; val: string[] };
+  quiet?: boolean;
+}
+
+export const DEFAULTS = { batchSize: 128, lr: 2e-3, nPerEpoch: 12000, weighting: 'sqrt' as const, jitter: 1, width: 1, epochs: 20, loss: 'ce', seed: 1 };
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  lr: number;
+  beats: number;
+  seconds: number;
+  val: { score: number; accuracy: number | null; macroF1: number | null; f1: Record<string, number | null> };
+}
+
+interface State {
+  configKey: string;
+  epochsDone: number;
+  bestEpoch: number;
+  bestScore: number;
+  history: EpochRecord[];
+  trainSeconds: number;
+}
+
+export interface TrainResult {
+  outDir: string;
+  bestEpoch: number;
+  bestScore: number;
+  trainSeconds: number;
+  metricsFile: string;
+}
+
+/** Validation score used to pick the best epoch: macro F1 over classes with at least 20 validation beats. */
+export function selectionScore(m: ClassificationMetrics): number {
+  const present = m.perClass.filter((c) => c.support >= 20);
+  if (!present.length) return m.accuracy ?? 0;
+  return present.reduce((s, c) => s + (c.f1 ?? 0), 0) / present.length;
+}
+
+function configKey(c: TrainConfig): string {
+  const { out: _o, engine: _e, quiet: _q, epochs: _ep, db: _db, ...rest } = c;
+  return JSON.stringify(rest);
+}
+
+function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '--:--';
+  s = Math.max(0, Math.round(s));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+class Progress {
+  private last = 0;
+  private readonly tty = process.stderr.isTTY === true;
+  constructor(private readonly quiet: boolean) {}
+  update(epoch: number, epochs: number, done: number, total: number, loss: number, elapsed: number, force = false): void {
+    if (this.quiet) return;
+    const now = Date.now();
+    if (!force && now - this.last < 500) return;
+    this.last = now;
+    const frac = total ? done / total : 0;
+    const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
+    const width = 24;
+    const bar = '='.repeat(Math.floor(frac * width)).padEnd(width, ' ');
+    const line = `epoch ${epoch}/${epochs} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% loss ${loss.toFixed(4)} ETA ${fmtTime(eta)}`;
+    if (this.tty) process.stderr.write(`\r${line}`);
+    else if (force) process.stderr.write(`${line}\n`);
+  }
+  end(): void {
+    if (!this.quiet && this.tty) process.stderr.write('\n');
+  }
+}
+
+/** Synthetic beats from the GAN (training-extras, src/train/gan). Errors clearly when that module is missing. */
+async function ganAugment(train: BeatSet, spec: InputSpec, seed: number): Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }> {
+  const modPath = './gan/index.js';
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(modPath)) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`--gan: GAN augmentation is not available (src/train/gan could not be loaded: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+  }
+  const fn = mod.synthesizeForTraining as
+    | ((a: { beats: Float32Array; rr: Float32Array; label: Int8Array; T: number; seed: number; spec: InputSpec }) => Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }>)
+    | undefined;
+  if (typeof fn !== 'function') throw new Error('--gan: src/train/gan does not export synthesizeForTraining({ beats, rr, label, T, seed, spec }); GAN augmentation is not available yet');
+  const idx = new Int32Array(train.n).map((_, i) => i);
+  return fn({ beats: gatherBeats(train.windows, train.margin, spec, idx), rr: train.rr, label: train.label, T: spec.length, seed, spec });
+}
+
+function subsetStratified(set: BeatSet, max: number, seed: number): Int32Array {
+  const idx = Array.from({ length: set.n }, (_, i) => i);
+  if (set.n <= max) return Int32Array.from(idx);
+  shuffleInPlace(idx, rng(seed));
+  return Int32Array.from(idx.slice(0, max).sort((a, b) => a - b));
+}
+
+export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => console.error(s)): Promise<TrainResult> {
+  if (!lossNames().includes(cfg.loss)) throw new Error(`unknown loss '${cfg.loss}': choose one of ${lossNames().join(', ')}`);
+  const arch = archByName(cfg.arch);
+  const eng = await initEngine(cfg.engine, { quiet: cfg.quiet });
+  const spec = defaultInputSpec();
+  if (process.env.ECG_EDGE_TRAIN_FILTER === 'provisional') (spec.filter as { name: string }).name = 'provisional-float';
+
+  // ---- data
+  const t0 = Date.now();
+  let trainSet: BeatSet, valSet: BeatSet, description: string;
+  if (cfg.records) {
+    const { loadRecords, gather } = await import('./dataset/protocols.js');
+    const mk = async (names: string[]) => {
+      const recs = await loadRecords(cfg.db, names, spec);
+      const picks: { r: number; i: number }[] = [];
+      recs.forEach((rb, r) => { for (let i = 0; i < rb.n; i++) if (rb.label[i]! >= 0) picks.push({ r, i }); });
+      return gather(recs, picks, spec.length);
+    };
+    trainSet = await mk(cfg.records.train);
+    valSet = await mk(cfg.records.val);
+    description = `records train {${cfg.records.train.join(',')}}, validation {${cfg.records.val.join(',')}}`;
+  } else {
+    const split = await buildSplit(cfg.protocol, cfg.db, spec, ['train', 'val']);
+    trainSet = split.train;
+    valSet = split.val;
+    description = split.description;
+    log(`dataset: ${cfg.protocol}: ${description}\n${countsTable(split).split('\n').filter((l) => !/^\s+test/.test(l)).join('\n')}`);
+  }
+  const T = spec.length;
+  const W = T + 2 * trainSet.margin;
+  let trainIdx = cfg.maxTrainBeats ? subsetStratified(trainSet, cfg.maxTrainBeats, cfg.seed) : Int32Array.from({ length: trainSet.n }, (_, i) => i);
+
+  // GAN synthetic beats are appended as extra (already-normalized) training rows.
+  let synth: { beats: Float32Array; rr: Float32Array; label: Int8Array } | null = null;
+  if (cfg.gan) {
+    synth = await ganAugment(trainSet, spec, cfg.seed);
+    log(`gan: ${synth.label.length} synthetic beats (${CLASS_NAMES.map((c, k) => `${c} ${synth!.label.filter((l) => l === k).length}`).join(', ')})`);
+  }
+  log(`dataset ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const byClass: number[][] = CLASS_NAMES.map(() => []);
+  for (const i of trainIdx) if (trainSet.label[i]! >= 0) byClass[trainSet.label[i]!]!.push(i);
+  const synthByClass: number[][] = CLASS_NAMES.map(() => []);
+  if (synth) synth.label.forEach((l, i) => { if (l >= 0) synthByClass[l]!.push(i); });
+
+  // ---- model, optimizer, checkpoint
+  const outDir = path.resolve(cfg.out);
+  const ckDir = path.join(outDir, 'checkpoint');
+  fs.mkdirSync(ckDir, { recursive: true });
+  const stateFile = path.join(ckDir, 'state.json');
+  const key = configKey(cfg);
+  let state: State = { configKey: key, epochsDone: 0, bestEpoch: -1, bestScore: -Infinity, history: [], trainSeconds: 0 };
+  let model: tf.LayersModel;
+  const optimizer = tf.train.adam(cfg.lr);
+  if (fs.existsSync(stateFile)) {
+    const prev = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as State;
+    if (prev.configKey !== key) {
+      throw new Error(`${outDir} holds a checkpoint of a different configuration; use another --out or delete ${ckDir} to start over`);
+    }
+    state = prev;
+    model = (await loadModel(ckDir)).model;
+    const ob = path.join(ckDir, 'optimizer.bin');
+    const oj = JSON.parse(fs.readFileSync(path.join(ckDir, 'optimizer.json'), 'utf8')) as { name: string; shape: number[] }[];
+    const buf = fs.readFileSync(ob);
+    const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    let o = 0;
+    const named = oj.map((w) => {
+      const size = w.shape.reduce((a, b) => a * b, 1);
+      const t = tf.tensor(all.subarray(o, o + size), w.shape);
+      o += size;
+      return { name: w.name, tensor: t };
+    });
+    await optimizer.setWeights(named);
+    log(`resuming from ${ckDir} after epoch ${state.epochsDone} (best so far: epoch ${state.bestEpoch}, score ${state.bestScore.toFixed(4)})`);
+  } else {
+    model = arch.build(spec, { seed: cfg.seed, width: cfg.width });
+  }
+  const params = model.countParams();
+  const lossName = cfg.loss;
+  log(`model: ${cfg.arch}, ${params} parameters; loss ${lossName}; engine ${eng.engine}; seed ${cfg.seed}; ${cfg.epochs} epochs`);
+
+  const progress = new Progress(cfg.quiet ?? false);
+  for (let epoch = state.epochsDone; epoch < cfg.epochs; epoch++) {
+    const te = Date.now();
+    seedGlobalRandom(cfg.seed * 1000003 + epoch);
+    const rand = rng(cfg.seed * 7919 + epoch * 104729 + 17);
+    // Epoch sample: every beat of the minority classes, a fresh random draw of N beats.
+    const picks: number[] = []; // ≥ 0: real beat index; < 0: synthetic −(i+1)
+    byClass.forEach((list, c) => {
+      if (c === 0 && cfg.nPerEpoch > 0 && list.length > cfg.nPerEpoch) {
+        const copy = list.slice();
+        shuffleInPlace(copy, rand);
+        picks.push(...copy.slice(0, cfg.nPerEpoch));
+      } else picks.push(...list);
+    });
+    synthByClass.forEach((list) => picks.push(...list.map((i) => -(i + 1))));
+    shuffleInPlace(picks, rand);
+    const counts = CLASS_NAMES.map(() => 0);
+    for (const p of picks) counts[p >= 0 ? trainSet.label[p]! : synth!.label[-p - 1]!]!++;
+    const weights = classWeights(counts, cfg.weighting);
+    const lossFn = getLoss(lossName, { classWeights: weights });
+    const lr = cfg.lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * epoch) / cfg.epochs)));
+    (optimizer as unknown as { learningRate: number }).learningRate = lr;
+
+    let lossSum = 0;
+    let lossN = 0;
+    const nb = Math.ceil(picks.length / cfg.batchSize);
+    for (let b = 0; b < nb; b++) {
+      const batch = picks.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+      const m = batch.length;
+      const xb = new Float32Array(m * T);
+      const rb = new Float32Array(m * 4);
+      const yb = new Int32Array(m);
+      const realIdx: number[] = [];
+      const realPos: number[] = [];
+      const shifts: number[] = [];
+      batch.forEach((p, k) => {
+        if (p >= 0) {
+          realIdx.push(p);
+          realPos.push(k);
+          shifts.push(cfg.jitter ? Math.floor(rand() * (2 * cfg.jitter + 1)) - cfg.jitter : 0);
+          rb.set(trainSet.rr.subarray(p * 4, p * 4 + 4), k * 4);
+          yb[k] = trainSet.label[p]!;
+        } else {
+          const i = -p - 1;
+          xb.set(synth!.beats.subarray(i * T, (i + 1) * T), k * T);
+          rb.set(synth!.rr.subarray(i * 4, i * 4 + 4), k * 4);
+          yb[k] = synth!.label[i]!;
+        }
+      });
+      if (realIdx.length) {
+        const g = gatherBeats(trainSet.windows, trainSet.margin, spec, realIdx, shifts);
+        realPos.forEach((k, j) => xb.set(g.subarray(j * T, (j + 1) * T), k * T));
+      }
+      const lossT = tf.tidy(() => {
+        const x = tf.tensor3d(xb, [m, T, 1]);
+        const r = tf.tensor2d(rb, [m, 4]);
+        const y = tf.oneHot(tf.tensor1d(yb, 'int32'), CLASS_NAMES.length);
+        return optimizer.minimize(() => tf.mean(lossFn(y, model.apply([x, r], { training: true }) as tf.Tensor)) as tf.Scalar, true)!;
+      });
+      const lv = (await lossT.data())[0]!;
+      lossT.dispose();
+      if (!Number.isFinite(lv)) throw new Error(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${lv}); try a smaller learning rate`);
+      lossSum += lv * m;
+      lossN += m;
+      progress.update(epoch + 1, cfg.epochs, b + 1, nb, lossSum / lossN, (Date.now() - te) / 1000, b + 1 === nb);
+    }
+    progress.end();
+
+    // ---- validation
+    const probs = await predictSet(model, valSet, spec);
+    const vm = classificationMetrics(valSet.label, argmax(probs), CLASS_NAMES);
+    const score = selectionScore(vm);
+    const seconds = (Date.now() - te) / 1000;
+    const rec: EpochRecord = {
+      epoch: epoch + 1,
+      loss: lossSum / lossN,
+      lr,
+      beats: picks.length,
+      seconds,
+      val: { score, accuracy: vm.accuracy, macroF1: vm.macroF1, f1: Object.fromEntries(vm.perClass.map((c) => [c.label, c.f1])) },
+    };
+    state.history.push(rec);
+    state.trainSeconds += seconds;
+    const improved = score > state.bestScore;
+    if (improved) {
+      state.bestScore = score;
+      state.bestEpoch = epoch + 1;
+      await saveModel(model, outDir, makeSpec(cfg.arch, spec, { protocol: cfg.protocol, seed: cfg.seed, loss: lossName, gan: cfg.gan, params, createdAt: new Date().toISOString() }));
+      writeAtomic(path.join(outDir, 'val-metrics.json'), JSON.stringify(vm, null, 2) + '\n');
+    }
+    if (!cfg.quiet) {
+      const f = vm.perClass.map((c) => `${c.label} ${c.f1 === null ? '  -  ' : c.f1.toFixed(3)}`).join(' ');
+      log(`epoch ${epoch + 1}/${cfg.epochs}: loss ${rec.loss.toFixed(4)}, val score ${score.toFixed(4)} acc ${(vm.accuracy ?? 0).toFixed(4)} F1 [${f}] ${seconds.toFixed(0)} s${improved ? ' *best' : ''}`);
+    }
+    // ---- checkpoint (model, optimizer, state), written last so an interruption leaves the previous one intact
+    state.epochsDone = epoch + 1;
+    await saveModel(model, ckDir);
+    const ow = await optimizer.getWeights();
+    writeAtomic(path.join(ckDir, 'optimizer.json'), JSON.stringify(ow.map((w) => ({ name: w.name, shape: w.tensor.shape }))));
+    const parts = ow.map((w) => w.tensor.dataSync() as Float32Array);
+    const total = parts.reduce((s, p) => s + p.length, 0);
+    const all = new Float32Array(total);
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    writeAtomic(path.join(ckDir, 'optimizer.bin'), new Uint8Array(all.buffer));
+    writeAtomic(stateFile, JSON.stringify(state, null, 2));
+  }
+
+  const best = state.history.find((h) => h.epoch === state.bestEpoch);
+  const metrics = {
+    kind: 'ecg-edge-train-metrics',
+    arch: cfg.arch,
+    protocol: cfg.protocol,
+    data: description,
+    loss: lossName,
+    gan: cfg.gan,
+    seed: cfg.seed,
+    engine: eng.engine,
+    params,
+    config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width },
+    counts: { train: classCounts(trainSet), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
+    bestEpoch: state.bestEpoch,
+    validation: { split: cfg.protocol === 'inter-patient' ? 'held-out DS1 records' : 'intra-patient validation beats', score: state.bestScore, ...(best?.val ?? {}) },
+    trainSeconds: state.trainSeconds,
+    history: state.history,
+    finishedAt: new Date().toISOString(),
+  };
+  const metricsFile = path.join(outDir, 'metrics.json');
+  writeAtomic(metricsFile, JSON.stringify(metrics, null, 2) + '\n');
+  log(`done: best epoch ${state.bestEpoch} (val score ${state.bestScore.toFixed(4)}), ${fmtTime(state.trainSeconds)} of training; model in ${outDir}`);
+  return { outDir, bestEpoch: state.bestEpoch, bestScore: state.bestScore, trainSeconds: state.trainSeconds, metricsFile };
+}
+
+export type { ModelSpec };
