@@ -2,6 +2,7 @@
 // (src/pipeline/); this layer re-checks types and ranges and returns JS errors, never throws C++ exceptions.
 #include <napi.h>
 #include <cstring>
+#include <new>
 #include <vector>
 #include "dsp/clean_f64.h"
 #include "dsp/clean_q12.h"
@@ -126,6 +127,182 @@ void InitPipeline(Napi::Env env, Napi::Object exports) {
   exports.Set("cleanSignalQ12", Napi::Function::New(env, CleanSignalQ12, "cleanSignalQ12"));
   exports.Set("referenceClean", Napi::Function::New(env, ReferenceClean, "referenceClean"));
   exports.Set("filterDesign", Napi::Function::New(env, FilterDesignInfo, "filterDesign"));
+  void InitPipelineClass(Napi::Env env, Napi::Object exports);
+  InitPipelineClass(env, exports);
+}
+
+}  // namespace ecg_addon
+
+// ---------------------------------------------------------------------------------------------------------
+// NativePipeline: the streaming pipeline object. new NativePipeline(fs, channels, mains, railLo, railHi, adcPerMv)
+//   push(Int16Array | Int32Array) -> { filtered: Int32Array (Q12, interleaved), start, peaks: [...], quality: [...] }
+//   flush() -> same shape;  reset();  close();  delay, detectorLag, channels, fs
+#include "pipeline/pipeline.h"
+
+namespace ecg_addon {
+namespace {
+
+class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativePipeline",
+                       {InstanceMethod("push", &NativePipeline::Push), InstanceMethod("flush", &NativePipeline::Flush),
+                        InstanceMethod("reset", &NativePipeline::Reset), InstanceMethod("close", &NativePipeline::Close),
+                        InstanceMethod("info", &NativePipeline::Info)});
+  }
+
+  explicit NativePipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativePipeline>(info) {
+    Napi::Env env = info.Env();
+    for (size_t i = 0; i < 6; ++i) {
+      if (info.Length() <= i || !info[i].IsNumber()) {
+        Napi::TypeError::New(env, "NativePipeline(fs, channels, mains, railLo, railHi, adcPerMv): numbers expected")
+            .ThrowAsJavaScriptException();
+        return;
+      }
+    }
+    ecg::pipeline::Config cfg;
+    cfg.fs = info[0].As<Napi::Number>().Int32Value();
+    cfg.channels = info[1].As<Napi::Number>().Int32Value();
+    cfg.mains = info[2].As<Napi::Number>().Int32Value();
+    cfg.rail_lo = info[3].As<Napi::Number>().Int32Value();
+    cfg.rail_hi = info[4].As<Napi::Number>().Int32Value();
+    cfg.adc_per_mv = info[5].As<Napi::Number>().Int32Value();
+    p_ = new (std::nothrow) ecg::pipeline::Pipeline();
+    if (!p_) {
+      Napi::Error::New(env, "NativePipeline: out of memory").ThrowAsJavaScriptException();
+      return;
+    }
+    if (p_->configure(cfg) != ecg::Status::kOk) {
+      delete p_;
+      p_ = nullptr;
+      Napi::RangeError::New(env, "NativePipeline: invalid configuration (fs 125..1000, channels 1..8, mains 50|60)")
+          .ThrowAsJavaScriptException();
+    }
+  }
+  ~NativePipeline() override { delete p_; }
+
+ private:
+  bool Alive(Napi::Env env) {
+    if (p_) return true;
+    Napi::Error::New(env, "Pipeline is closed: create a new Pipeline").ThrowAsJavaScriptException();
+    return false;
+  }
+
+  Napi::Object Collect(Napi::Env env, const std::vector<int32_t>& out, size_t frames, int64_t start) {
+    const int C = p_ ? p_->config().channels : 1;
+    Napi::Object r = Napi::Object::New(env);
+    Napi::Int32Array f = Napi::Int32Array::New(env, frames * C);
+    if (frames) std::memcpy(f.Data(), out.data(), frames * C * sizeof(int32_t));
+    r.Set("filtered", f);
+    r.Set("start", Napi::Number::New(env, static_cast<double>(start)));
+    Napi::Array peaks = Napi::Array::New(env, peaks_.size());
+    for (size_t i = 0; i < peaks_.size(); ++i) {
+      const auto& e = peaks_[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("sample", Napi::Number::New(env, static_cast<double>(e.sample)));
+      o.Set("channel", Napi::Number::New(env, e.channel));
+      o.Set("amplitude", Napi::Number::New(env, e.amplitude_q4 / 16.0));
+      o.Set("quality", Napi::Number::New(env, e.quality));
+      o.Set("emitted", Napi::Number::New(env, static_cast<double>(e.emitted)));
+      o.Set("searchback", Napi::Boolean::New(env, e.searchback != 0));
+      peaks.Set(static_cast<uint32_t>(i), o);
+    }
+    r.Set("peaks", peaks);
+    Napi::Array q = Napi::Array::New(env, quality_.size());
+    for (size_t i = 0; i < quality_.size(); ++i) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("second", Napi::Number::New(env, static_cast<double>(quality_[i].second)));
+      o.Set("channel", Napi::Number::New(env, quality_[i].channel));
+      o.Set("flags", Napi::Number::New(env, quality_[i].flags));
+      q.Set(static_cast<uint32_t>(i), o);
+    }
+    r.Set("quality", q);
+    r.Set("dropped", Napi::Number::New(env, static_cast<double>(p_ ? p_->peaks_dropped() : 0)));
+    peaks_.clear();
+    quality_.clear();
+    return r;
+  }
+
+  void Drain() {
+    ecg::pipeline::PeakEvent pe[256];
+    size_t n;
+    while ((n = p_->take_peaks(pe, 256)) > 0) peaks_.insert(peaks_.end(), pe, pe + n);
+    ecg::pipeline::QualityEvent qe[256];
+    while ((n = p_->take_quality(qe, 256)) > 0) quality_.insert(quality_.end(), qe, qe + n);
+  }
+
+  Napi::Value Push(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Alive(env)) return env.Undefined();
+    std::vector<int32_t> in;
+    if (info.Length() < 1 || !ReadSamples(env, info[0], &in)) return env.Undefined();
+    const size_t C = static_cast<size_t>(p_->config().channels);
+    if (in.size() % C != 0) return ThrowRange(env, "push: block length must be a multiple of the channel count");
+    const size_t frames = in.size() / C;
+    const int64_t start = p_->frames_in() - p_->delay() < 0 ? 0 : p_->frames_in() - p_->delay();
+    std::vector<int32_t> out(in.size());
+    size_t done = 0, total_out = 0;
+    const size_t chunk = p_->max_frames_per_push();
+    while (done < frames) {
+      const size_t n = frames - done < chunk ? frames - done : chunk;
+      size_t nout = 0;
+      if (p_->push(in.data() + done * C, n, out.data() + total_out * C, &nout) != ecg::Status::kOk)
+        return ThrowRange(env, "push: rejected by the pipeline");
+      total_out += nout;
+      done += n;
+      Drain();
+    }
+    return Collect(env, out, total_out, start);
+  }
+
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Alive(env)) return env.Undefined();
+    const size_t C = static_cast<size_t>(p_->config().channels);
+    const int64_t start = p_->frames_in() - p_->delay() < 0 ? 0 : p_->frames_in() - p_->delay();
+    std::vector<int32_t> out(static_cast<size_t>(p_->delay()) * C + C);
+    size_t nout = 0;
+    if (p_->flush(out.data(), static_cast<size_t>(p_->delay()) + 1, &nout) != ecg::Status::kOk)
+      return ThrowRange(env, "flush: rejected by the pipeline");
+    Drain();
+    return Collect(env, out, nout, start);
+  }
+
+  Napi::Value Reset(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Alive(env)) return env.Undefined();
+    p_->reset();
+    peaks_.clear();
+    quality_.clear();
+    return env.Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    delete p_;
+    p_ = nullptr;
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Alive(env)) return env.Undefined();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("delay", p_->delay());
+    o.Set("detectorLag", p_->detector_lag());
+    o.Set("flushFrames", Napi::Number::New(env, static_cast<double>(p_->flush_frames())));
+    o.Set("framesIn", Napi::Number::New(env, static_cast<double>(p_->frames_in())));
+    return o;
+  }
+
+  ecg::pipeline::Pipeline* p_ = nullptr;
+  std::vector<ecg::pipeline::PeakEvent> peaks_;
+  std::vector<ecg::pipeline::QualityEvent> quality_;
+};
+
+}  // namespace
+
+void InitPipelineClass(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativePipeline", NativePipeline::Define(env));
 }
 
 }  // namespace ecg_addon

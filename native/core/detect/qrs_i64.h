@@ -1,0 +1,103 @@
+// R-peak detector (kernel "qrs", dtype i64): Pan-Tompkins family, all integer.
+// Feature chain on the low-passed signal l (Q12, from dsp/clean_q12.h):
+//   q  = l >> 8                                   (Q4)
+//   hp = Lh*q[n-Dh] - sum_{Lh}(q)                 linear-phase high-pass (boxcar of 0.1 s), scaled by Lh
+//   d  = (hp[n] - hp[n-2m]) >> sd                 central difference over ~16 ms
+//   e  = d^2 ;  mwi = sum_{Lw}(e)                 moving-window integration (0.15 s), int64
+// Peaks of mwi are clustered (the largest local maximum within 0.15 s), then classified with adaptive
+// thresholds (signal/noise peak levels), a 200 ms refractory period, T-wave rejection by slope (within
+// 360 ms), and searchback at half threshold after 1.66 mean RR. The fiducial mark is the largest |hp| near the
+// mwi peak, so the R (or the dominant deflection of an inverted/QS complex) is marked. Polarity-independent.
+// Fixed-size state, no heap. Times are in "l-index" (sample counter of the low-passed stream).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include "../status.h"
+
+namespace ecg::detect {
+
+constexpr int kQRing = 128;      // q history, >= Lh (<= 101)
+constexpr int kHRing = 1024;     // hp history (derivative, fiducial search)
+constexpr int kERing = 512;      // e history (mwi window + slope search)
+constexpr int kPeakStore = 32;   // sub-threshold peaks kept for searchback
+constexpr int kLearnMax = 32;    // peaks kept during the learning period
+constexpr int kRR = 8;           // RR intervals averaged
+
+struct DetectParams {
+  int fs = 0;
+  int lh = 0, dh = 0;        // high-pass boxcar length (odd) and delay
+  int m = 0;                 // half-span of the derivative
+  int sd = 0;                // right shift of the derivative
+  int lw = 0, dw = 0;        // mwi length (odd) and delay
+  int merge = 0;             // a peak must be the largest local max within this many samples after it
+  int refractory = 0;        // 200 ms
+  int twave = 0;             // 360 ms
+  int learn = 0;             // 2 s
+  int fid_half = 0;          // fiducial search half-window (100 ms)
+  int lag = 0;               // l-index delay from an mwi peak's l-time to its confirmation
+  int rr_min = 0, rr_max = 0, rr_init = 0;
+  int slow_reset = 0;        // after this long without a QRS, thresholds are lowered
+};
+
+Status detect_design(int fs, DetectParams* p);
+
+struct Peak {
+  int64_t t;          // fiducial, l-index
+  int64_t v;          // mwi peak value
+  int64_t slope;      // max e (squared slope) around the peak
+  int32_t amp;        // hp at the fiducial / Lh, Q4 ADC units (signed)
+  uint8_t twave;      // 1 if rejected as a T wave
+};
+
+struct DetectEvent {
+  int64_t t;          // fiducial, l-index
+  int32_t amp;        // Q4 ADC units, signed
+  int64_t emitted;    // l-index at which the decision was made
+  uint8_t searchback; // found by searchback
+};
+
+// Fixed-capacity output queue the detector appends to (owned by the caller).
+struct EventSink {
+  DetectEvent* buf;
+  size_t cap;
+  size_t n;
+  size_t dropped;
+};
+
+struct DetectState {
+  int64_t k;                      // l-index of the next sample
+  int32_t qring[kQRing];
+  int64_t qsum;
+  int64_t hring[kHRing];
+  int64_t ering[kERing];
+  int64_t wsum;
+  int64_t prev_mwi;
+  bool rising;
+  bool has_cand;
+  int64_t cand_k, cand_v;
+  // thresholds
+  bool learning;
+  int64_t spk, npk;
+  int64_t last_qrs_t;
+  int64_t last_decay_t;
+  int64_t last_slope;
+  int32_t rr[kRR];
+  int rr_n, rr_i;
+  int64_t rr_sum;
+  int64_t sb_limit;
+  Peak store[kPeakStore];
+  int store_n;
+  bool sb_pending;
+  Peak learn_buf[kLearnMax];
+  int learn_n;
+  int noisy_peaks;                // sub-threshold peaks above half threshold since last read (quality)
+  bool primed;
+};
+
+void detect_reset(DetectState* s);
+// Primes the filters as if l had been constant at l0 (Q12) forever.
+void detect_prime(const DetectParams& p, DetectState* s, int32_t l0);
+// One low-passed sample (Q12). Appends zero or more events to sink.
+void detect_step(const DetectParams& p, DetectState& s, int32_t l, EventSink& sink);
+
+}  // namespace ecg::detect

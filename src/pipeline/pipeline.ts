@@ -1,0 +1,137 @@
+// Streaming signal path: push ADC blocks (any size, one or more interleaved channels), get the filtered
+// samples, R-peak events and per-second signal quality. Bit-exact whatever the block sizes.
+import { pipelineNative } from './native.js';
+import { checkFs, checkInt, checkMains, checkOptions, checkSamples, describe, MAX_CHANNELS } from './validate.js';
+
+/** Per-second signal-quality flags (bit mask). 0 = good. */
+export const QUALITY = { LEAD_OFF: 1, FLAT: 2, SATURATION: 4, NOISE: 8 } as const;
+
+export interface PeakEvent {
+  /** Input-time index (in frames since the start of the stream) of the R peak. */
+  sample: number;
+  /** Signed amplitude of the 4–40 Hz band signal at the peak, ADC units (negative: inverted complex). */
+  amplitude: number;
+  /** QUALITY flags of the last completed second when the event was emitted (0 = good signal). */
+  quality: number;
+  channel: number;
+  /** Input-time index of the sample whose push produced the event: latency = emitted - sample. */
+  emitted: number;
+  /** Found by searchback (half threshold) rather than the main threshold. */
+  searchback: boolean;
+}
+
+export interface QualityReport { second: number; channel: number; flags: number }
+
+export interface PipelineOutput {
+  /** Filtered samples (ADC units), interleaved by channel, for input times start .. start + frames - 1. */
+  filtered: Float32Array;
+  /** The same samples in the pipeline's raw fixed point (Q12: ADC units × 4096). */
+  filteredQ12: Int32Array;
+  /** Input-time index (frame) of filtered[0]. */
+  start: number;
+  peaks: PeakEvent[];
+  quality: QualityReport[];
+}
+
+export interface PipelineOptions {
+  /** Sampling rate of the input, 125–1000 Hz (integer). */
+  fs: number;
+  /** Interleaved channels per frame, 1–8 (default 1). */
+  channels?: number;
+  /** Powerline frequency to notch, 50 or 60 Hz (default 60). */
+  mains?: 50 | 60;
+  /** ADC codes at or beyond which a sample counts as saturated (default the int16 range). */
+  rails?: [number, number];
+  /** Front-end gain in ADC units per mV, for the quality thresholds (default 200, as MIT-BIH). */
+  adcPerMv?: number;
+}
+
+/** Largest block accepted by one push(), in samples (all channels). */
+export const MAX_BLOCK = 1 << 24;
+
+interface NativePipelineObject {
+  push(block: Int16Array | Int32Array): RawOutput;
+  flush(): RawOutput;
+  reset(): void;
+  close(): void;
+  info(): { delay: number; detectorLag: number; flushFrames: number; framesIn: number };
+}
+interface RawOutput { filtered: Int32Array; start: number; peaks: PeakEvent[]; quality: QualityReport[] }
+type NativeCtor = new (fs: number, channels: number, mains: number, railLo: number, railHi: number, adcPerMv: number) => NativePipelineObject;
+
+const Q12 = 1 / 4096;
+
+function wrap(raw: RawOutput): PipelineOutput {
+  const q = raw.filtered;
+  const f = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) f[i] = q[i] * Q12;
+  return { filtered: f, filteredQ12: q, start: raw.start, peaks: raw.peaks, quality: raw.quality };
+}
+
+export class Pipeline {
+  readonly fs: number;
+  readonly channels: number;
+  readonly mains: 50 | 60;
+  /** Delay of the filtered output, in samples (frames): filtered sample for input time t comes out with input t + delay. */
+  readonly delay: number;
+  /** Minimum delay from an R peak to its event, in samples (confirmation window); searchback adds more. */
+  readonly detectorLag: number;
+  #native: NativePipelineObject | null;
+
+  constructor(opts: PipelineOptions) {
+    const o = checkOptions(opts, 'opts');
+    if (opts === undefined) throw new TypeError('opts: expected { fs, channels?, mains? }, given undefined');
+    this.fs = checkFs(o.fs, 'opts.fs');
+    this.channels = checkInt(o.channels, 'opts.channels', 1, MAX_CHANNELS, 1);
+    this.mains = checkMains(o.mains, 'opts.mains');
+    let lo = -32768, hi = 32767;
+    if (o.rails !== undefined) {
+      const r = o.rails;
+      if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`opts.rails: expected [low, high] ADC codes, given ${describe(r)}`);
+      lo = checkInt(r[0], 'opts.rails[0]', -32768, 32767);
+      hi = checkInt(r[1], 'opts.rails[1]', -32768, 32767);
+      if (lo >= hi) throw new RangeError(`opts.rails: expected low < high, given [${lo}, ${hi}]`);
+    }
+    const adcPerMv = checkInt(o.adcPerMv, 'opts.adcPerMv', 1, 1_000_000, 200);
+    const Ctor = (pipelineNative() as unknown as { NativePipeline: NativeCtor }).NativePipeline;
+    this.#native = new Ctor(this.fs, this.channels, this.mains, lo, hi, adcPerMv);
+    const info = this.#native.info();
+    this.delay = info.delay;
+    this.detectorLag = info.detectorLag;
+  }
+
+  #alive(method: string): NativePipelineObject {
+    if (!this.#native) throw new Error(`Pipeline.${method}: the pipeline is closed; create a new Pipeline`);
+    return this.#native;
+  }
+
+  /** Pushes interleaved frames (length a multiple of channels, at most MAX_BLOCK samples). */
+  push(block: Int16Array | Int32Array): PipelineOutput {
+    const n = this.#alive('push');
+    checkSamples(block, 'block');
+    if (block.length > MAX_BLOCK) throw new RangeError(`block: expected at most ${MAX_BLOCK} samples per push, given ${block.length}`);
+    if (block.length % this.channels !== 0)
+      throw new RangeError(`block: expected a length that is a multiple of channels (${this.channels}), given ${block.length}`);
+    return wrap(n.push(block));
+  }
+
+  /** Ends the stream: outputs the last `delay` filtered frames and the last events, then resets (next push starts at 0). */
+  flush(): PipelineOutput {
+    return wrap(this.#alive('flush').flush());
+  }
+
+  /** Forgets the stream (state, pending events); the configuration is kept. Next push starts at sample 0. */
+  reset(): void {
+    this.#alive('reset').reset();
+  }
+
+  /** Releases the native state. Every later call throws. */
+  close(): void {
+    if (this.#native) this.#native.close();
+    this.#native = null;
+  }
+
+  get closed(): boolean {
+    return this.#native === null;
+  }
+}
