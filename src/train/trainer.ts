@@ -32,6 +32,11 @@ export interface TrainConfig {
   /** Max jitter of the window position in model samples (augmentation; detectors are not sample-exact). */
   jitter: number;
   width: number;
+  /** Augmentation: std of Gaussian noise added to the normalized beat, and max amplitude of a random linear baseline tilt. */
+  noise: number;
+  tilt: number;
+  /** Dropout rate of the dense layers. */
+  dropout: number;
   /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
   maxTrainBeats?: number;
   /** Records to use instead of the protocol (smoke tests): { train, val } record names. */
@@ -39,7 +44,7 @@ export interface TrainConfig {
   quiet?: boolean;
 }
 
-export const DEFAULTS = { batchSize: 128, lr: 2e-3, nPerEpoch: 12000, weighting: 'sqrt' as const, jitter: 1, width: 1, epochs: 20, loss: 'ce', seed: 1 };
+export const DEFAULTS = { batchSize: 128, lr: 2e-3, nPerEpoch: 12000, weighting: 'sqrt' as const, jitter: 1, width: 1, noise: 0.05, tilt: 0.1, dropout: 0.3, epochs: 20, loss: 'ce', seed: 1 };
 
 export interface EpochRecord {
   epoch: number;
@@ -207,7 +212,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     await optimizer.setWeights(named);
     log(`resuming from ${ckDir} after epoch ${state.epochsDone} (best so far: epoch ${state.bestEpoch}, score ${state.bestScore.toFixed(4)})`);
   } else {
-    model = arch.build(spec, { seed: cfg.seed, width: cfg.width });
+    model = arch.build(spec, { seed: cfg.seed, width: cfg.width, dropout: cfg.dropout });
   }
   const params = model.countParams();
   const lossName = cfg.loss;
@@ -265,6 +270,16 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
       if (realIdx.length) {
         const g = gatherBeats(trainSet.windows, trainSet.margin, spec, realIdx, shifts);
         realPos.forEach((k, j) => xb.set(g.subarray(j * T, (j + 1) * T), k * T));
+      }
+      if (cfg.noise > 0 || cfg.tilt > 0) {
+        for (let k = 0; k < m; k++) {
+          const slope = cfg.tilt * (2 * rand() - 1);
+          for (let t = 0; t < T; t++) {
+            // Box-Muller from the seeded generator.
+            const g = cfg.noise > 0 ? Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()) : 0;
+            xb[k * T + t] += cfg.noise * g + slope * (t / (T - 1) - 0.5);
+          }
+        }
       }
       const lossT = tf.tidy(() => {
         const x = tf.tensor3d(xb, [m, T, 1]);
@@ -332,7 +347,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     seed: cfg.seed,
     engine: eng.engine,
     params,
-    config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width },
+    config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width, noise: cfg.noise, tilt: cfg.tilt, dropout: cfg.dropout },
     counts: { train: classCounts(trainSet), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
     bestEpoch: state.bestEpoch,
     validation: { split: cfg.protocol === 'inter-patient' ? 'held-out DS1 records' : 'intra-patient validation beats', score: state.bestScore, ...(best?.val ?? {}) },

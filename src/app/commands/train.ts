@@ -29,6 +29,8 @@ Options:
   --lr <x>             peak learning rate (default ${DEFAULTS.lr})
   --n-per-epoch <n>    normal beats drawn per epoch, 0 = all (default ${DEFAULTS.nPerEpoch})
   --weighting <w>      class weights: sqrt | inverse | none (default ${DEFAULTS.weighting})
+  --noise <x>          std of the Gaussian noise augmentation on normalized beats (default ${DEFAULTS.noise})
+  --dropout <x>        dropout rate of the dense layers (default ${DEFAULTS.dropout})
   --quiet              no progress bar or per-epoch lines`;
 
 function int(v: string | undefined, name: string, def: number, min = 0): number {
@@ -49,7 +51,7 @@ export const trainCommand: CommandSpec = {
         arch: { type: 'string' }, protocol: { type: 'string' }, loss: { type: 'string' }, gan: { type: 'boolean' },
         seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, engine: { type: 'string' },
         db: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'n-per-epoch': { type: 'string' },
-        weighting: { type: 'string' }, quiet: { type: 'boolean' },
+        weighting: { type: 'string' }, quiet: { type: 'boolean' }, noise: { type: 'string' }, dropout: { type: 'string' },
       },
       help,
       false,
@@ -94,6 +96,9 @@ export const trainCommand: CommandSpec = {
       weighting,
       jitter: DEFAULTS.jitter,
       width: DEFAULTS.width,
+      noise: o.noise === undefined ? DEFAULTS.noise : Number(o.noise),
+      tilt: DEFAULTS.tilt,
+      dropout: o.dropout === undefined ? DEFAULTS.dropout : Number(o.dropout),
       quiet: Boolean(o.quiet),
     });
     return 0;

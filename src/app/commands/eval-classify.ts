@@ -1,0 +1,66 @@
+// `ecg-edge eval classify`: a trained model or ensemble scored on a protocol's test beats at reference positions.
+import { CliError, parse, type CommandSpec } from '../args.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine.js';
+import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
+import { defaultModelPath, evaluateClassifier, loadClassifier } from '../../train/classify.js';
+import type { ClassReport } from '../../eval/index.js';
+
+const help = `Usage: ecg-edge eval classify --protocol <protocol> [--db DIR] [--model <dir or ensemble.json>] [--json]
+
+Classifies the protocol's test beats at the reference R-peak positions and prints AAMI class statistics
+(Se, +P, F1 per class; VEB and SVEB Se, +P, F1, FPR; accuracy; macro F1; the class matrix).
+  inter-patient: every beat of DS2 (22 records, whole records);
+  intra-patient: the 10% test beats of the stratified split of the 44 non-paced records.
+
+  --protocol P        ${PROTOCOLS.join(' | ')} (required)
+  --db DIR            MIT-BIH folder (default $ECG_EDGE_DATA/mitdb)
+  --model PATH        a model folder written by \`ecg-edge train\` or an ensemble manifest (.json);
+                      default: the shipped best ensemble, models/<protocol>/ensemble.json
+  --engine E          ${ENGINE_CHOICES.join(' | ')} (default auto)
+  --json              print {"classes":{"N":{"se","ppv","f1"},...},"veb":{"se","ppv","f1","fpr",...},"sveb":{...},
+                      "accuracy","macro_f1","matrix"}`;
+
+const f = (x: number | null) => (x === null ? '   -  ' : (100 * x).toFixed(2).padStart(6));
+
+export function formatClassReport(r: ClassReport, title: string): string {
+  const lines = [title, 'class    Se %    +P %    F1 %'];
+  for (const c of ['N', 'S', 'V', 'F', 'Q'] as const) lines.push(`${c.padEnd(5)} ${f(r.classes[c].se)}  ${f(r.classes[c].ppv)}  ${f(r.classes[c].f1)}`);
+  lines.push(`VEB   ${f(r.veb.se)}  ${f(r.veb.ppv)}  ${f(r.veb.f1)}   FPR ${f(r.veb.fpr)} %`);
+  lines.push(`SVEB  ${f(r.sveb.se)}  ${f(r.sveb.ppv)}  ${f(r.sveb.f1)}   FPR ${f(r.sveb.fpr)} %`);
+  lines.push(`accuracy ${f(r.accuracy)} %   macro F1 ${f(r.macro_f1)} %`);
+  lines.push('matrix (rows reference, columns predicted):');
+  lines.push(`       ${['n', 's', 'v', 'f', 'q'].map((c) => c.padStart(7)).join('')}`);
+  for (const R of ['N', 'S', 'V', 'F', 'Q'] as const) lines.push(`  ${R}    ${(['n', 's', 'v', 'f', 'q'] as const).map((c) => String(r.matrix[R][c]).padStart(7)).join('')}`);
+  return lines.join('\n');
+}
+
+export const evalClassifyCommand: CommandSpec = {
+  name: 'classify',
+  summary: 'score a beat classifier (model or ensemble) on a protocol\'s test beats: class Se, +P, F1, VEB/SVEB',
+  help,
+  async run(argv) {
+    const a = parse(argv, { protocol: { type: 'string' }, db: { type: 'string' }, model: { type: 'string' }, engine: { type: 'string' }, json: { type: 'boolean' } }, help, false);
+    if (!a) return 0;
+    const o = a.values as Record<string, string | boolean | undefined>;
+    if (!o.protocol) throw new CliError(`--protocol is required: one of ${PROTOCOLS.join(', ')}`);
+    let protocol;
+    try {
+      protocol = checkProtocol(o.protocol as string);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const engine = ((o.engine as string | undefined) ?? 'auto') as EngineChoice;
+    if (!ENGINE_CHOICES.includes(engine)) throw new CliError(`unknown --engine '${engine}': choose one of ${ENGINE_CHOICES.join(', ')}`);
+    let db = o.db as string | undefined;
+    if (!db) {
+      const { dataDir } = await import('../../wfdb/index.js');
+      db = dataDir('mitdb');
+    }
+    const modelPath = (o.model as string | undefined) ?? defaultModelPath(protocol);
+    const clf = await loadClassifier(modelPath);
+    const res = await evaluateClassifier(clf, protocol, db, { engine, quiet: Boolean(o.json) });
+    if (o.json) console.log(JSON.stringify(res.report));
+    else console.log(formatClassReport(res.report, `${protocol} test beats (${res.set.n}), ${clf.kind} ${modelPath}`));
+    return 0;
+  },
+};
