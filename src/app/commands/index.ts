@@ -1,5 +1,16 @@
-// The command table: `ecg-edge --help` lists it in this order. Add a command by adding its module here.
+// The command table: `ecg-edge --help` lists it in this order. Add a command by adding its module here
+// (one import and one line in COMMANDS).
 import type { CommandSpec } from '../args.js';
+import { infoCommand } from './info.js';
+import { evalCommand } from './eval.js';
+import { dataCommand } from './data.js';
+import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: CommandSpec[] = [trainCommand];
+export const COMMANDS: CommandSpec[] = [
+  infoCommand,
+  evalCommand,
+  dataCommand,
+  demoCommand,
+  trainCommand,
+];
