@@ -70,6 +70,8 @@ export interface TrainResult {
   bestScore: number;
   trainSeconds: number;
   metricsFile: string;
+  /** The model as it is after the last epoch (equal to the saved one when the last epoch is the best). */
+  model: tf.LayersModel;
 }
 
 /** Validation score used to pick the best epoch: macro F1 over classes with at least 20 validation beats. */
@@ -348,7 +350,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     engine: eng.engine,
     params,
     config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width, noise: cfg.noise, tilt: cfg.tilt, dropout: cfg.dropout },
-    counts: { train: classCounts(trainSet), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
+    counts: { train: byClass.map((l) => l.length), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
     bestEpoch: state.bestEpoch,
     validation: { split: cfg.protocol === 'inter-patient' ? 'held-out DS1 records' : 'intra-patient validation beats', score: state.bestScore, ...(best?.val ?? {}) },
     trainSeconds: state.trainSeconds,
@@ -358,7 +360,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
   const metricsFile = path.join(outDir, 'metrics.json');
   writeAtomic(metricsFile, JSON.stringify(metrics, null, 2) + '\n');
   log(`done: best epoch ${state.bestEpoch} (val score ${state.bestScore.toFixed(4)}), ${fmtTime(state.trainSeconds)} of training; model in ${outDir}`);
-  return { outDir, bestEpoch: state.bestEpoch, bestScore: state.bestScore, trainSeconds: state.trainSeconds, metricsFile };
+  return { outDir, bestEpoch: state.bestEpoch, bestScore: state.bestScore, trainSeconds: state.trainSeconds, metricsFile, model };
 }
 
 export type { ModelSpec };
