@@ -1,0 +1,25 @@
+// dense_s8_s16: fully connected layer with int8 input and int16 output (the logits layer: 16-bit logits keep
+// the argmax of the float model instead of creating ties at 8 bits).
+#include "kernels.h"
+#include "quant.h"
+
+namespace ecg {
+namespace nn {
+
+void dense_accumulate(const DenseParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
+                      void* scratch, KernelPath path, int32_t* acc_out);
+
+void dense_s8_s16(const DenseParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
+                  ChannelQuant q, int16_t* out, void* scratch, KernelPath path) {
+  const size_t x_bytes = (static_cast<size_t>(p.rows) * p.n * sizeof(int16_t) + 15) & ~static_cast<size_t>(15);
+  int32_t* acc = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(scratch) + x_bytes);
+  dense_accumulate(p, in, w, w16, bias, scratch, path, acc);
+  const size_t n = static_cast<size_t>(p.rows) * p.cout;
+  for (size_t i = 0; i < n; i++) {
+    const int c = static_cast<int>(i % p.cout);
+    out[i] = static_cast<int16_t>(clamp_i32(requantize(acc[i], q.mult[c], q.shift[c]) + p.out_zp, p.act_min, p.act_max));
+  }
+}
+
+}  // namespace nn
+}  // namespace ecg

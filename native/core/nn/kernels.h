@@ -1,0 +1,107 @@
+// The int8 kernels of the beat classifier, one public function per file (`<op>_<dtype>.cc`). Every kernel has
+// the same shape: a small params struct (dims, zero points, activation clamp), the quantization (per-channel
+// multipliers/shifts computed at export, so Run is integer-only), data in, data out, caller-owned scratch.
+// Each compute-heavy kernel has a portable reference path and an optimized path (int16-widened weights
+// prepared at load, dot products written for auto-vectorization, AVX2 clones on x86-64 Linux); both produce
+// bit-identical outputs (test_nn_kernels.cc proves it).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace ecg {
+namespace nn {
+
+enum class KernelPath : int { kReference = 0, kOptimized = 1 };
+
+/** Per-output-channel requantization (M_c = mult[c] · 2^-shift[c]); see quant.h. */
+struct ChannelQuant {
+  const int32_t* mult;
+  const int32_t* shift;
+};
+
+/** Σ a[i]·b[i] over int16, exact int32 (callers keep |a|·|b|·n < 2^31). Optimized path helper. */
+int32_t dot_s16(const int16_t* a, const int16_t* b, int n);
+/** C[m][n] = bias[n] + Σ_k A[m][k]·B[n][k] (A [M,K], B [N,K], C [M,N], bias may be null). Optimized path. */
+void gemm_nt_s16(const int16_t* A, int M, const int16_t* B, int N, int K, const int32_t* bias, int32_t* C);
+/** Widens int8 weights to int16 (Prepare step of the optimized path). */
+void widen_s8_s16(const int8_t* src, int16_t* dst, size_t n);
+
+// ---- conv1d_s8: 'same' 1-D convolution, stride 1. in [T, cin], w [cout, k, cin], bias [cout], out [T, cout].
+struct Conv1dParams {
+  int T, cin, cout, k, pad_left;
+  int32_t in_zp, out_zp, act_min, act_max;
+};
+size_t conv1d_s8_scratch_bytes(const Conv1dParams& p);
+void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
+               ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
+
+// ---- dense_s8 / dense_s8_s16: rows × [n] → rows × [cout]; w [cout, n]. Output int8 or int16.
+struct DenseParams {
+  int rows, n, cout;
+  int32_t in_zp, out_zp, act_min, act_max;
+};
+size_t dense_s8_scratch_bytes(const DenseParams& p);
+void dense_s8(const DenseParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
+              ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
+void dense_s8_s16(const DenseParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
+                  ChannelQuant q, int16_t* out, void* scratch, KernelPath path);
+
+// ---- pooling over time: in [T, C] → out [To, C]; window o covers [o·stride − pad_left, … + pool) ∩ [0, T).
+struct Pool1dParams {
+  int T, C, To, pool, stride, pad_left;
+};
+void maxpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
+/** Average of the valid samples of each window, rounded half away from zero (same quantization in and out). */
+void avgpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
+/** [T, C] → [C], mean over time, rounded half away from zero. */
+void global_avgpool1d_s8(int T, int C, const int8_t* in, int8_t* out);
+
+// ---- lstm_s8: int8 weights, gates in Q3.12, int16 cell state in Q(15−cell_frac).cell_frac, h int8 (zp 0).
+// Gate order i, f, c, o (Keras). wx [4U, cin], wh [4U, U], bias [4U] in Q3.12 units.
+struct LstmParams {
+  int T, cin, units;
+  int32_t in_zp;
+  int return_sequences;
+  int cell_frac;            // fractional bits of the int16 cell state (8..14)
+  int32_t out_mult, out_shift;  // Q0.15 h → int8 output (zero point 0)
+  int hard_sigmoid;         // recurrent activation: 0 sigmoid, 1 hard sigmoid
+};
+size_t lstm_s8_scratch_bytes(const LstmParams& p);
+void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
+             const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
+             KernelPath path);
+
+// ---- attention_s8: score_t = v·tanh(W h_t + b), α = softmax_t(score), out = Σ α_t h_t (same quantization as in).
+// in [T, H], w [A, H] → Q3.12 via q, bias [A] Q3.12, v [A] int8 (per-tensor), score → Q12 via (score_mult, score_shift).
+struct AttentionParams {
+  int T, H, A;
+  int32_t in_zp;
+  int32_t score_mult, score_shift;
+};
+size_t attention_s8_scratch_bytes(const AttentionParams& p);
+void attention_s8(const AttentionParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias_q12,
+                  ChannelQuant q, const int8_t* v, int8_t* out, void* scratch, KernelPath path);
+
+// ---- add_s8: out = clamp(zo + round(((a−za)·ma + (b−zb)·mb) / 2^shift), act_min, act_max).
+struct AddParams {
+  int n;
+  int32_t a_zp, b_zp, out_zp, a_mult, b_mult, shift, act_min, act_max;
+};
+void add_s8(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* out);
+
+// ---- concat_s8 along the last axis: each input [rows, c_i] requantized to the output's scale.
+struct ConcatInput {
+  const int8_t* data;
+  int channels;
+  int32_t zp, mult, shift;  // mult == 0 and shift == 0 means "same quantization: copy"
+};
+void concat_s8(int rows, const ConcatInput* inputs, int n_inputs, int32_t out_zp, int out_channels, int8_t* out);
+
+// ---- softmax_s16: int16 logits [C] → probabilities Q0.15 [C]; (q − q_max) → Q12 via (mult, shift).
+void softmax_s16(int C, const int16_t* logits, int32_t mult, int32_t shift, int16_t* out);
+
+// ---- clamp_s8: standalone ReLU (same quantization): out = clamp(in, lo, hi).
+void clamp_s8(int n, const int8_t* in, int32_t lo, int32_t hi, int8_t* out);
+
+}  // namespace nn
+}  // namespace ecg

@@ -1,0 +1,177 @@
+// Test helper: writes .ecgm model files in C++ (the same layout src/nn/format.ts writes) so the reader, the
+// interpreter and the fuzz tests can build valid models without Node. Not a test file itself.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+#include "nn/model.h"
+#include "nn/sha256.h"
+
+namespace nn_test {
+
+struct TTensor {
+  uint8_t dtype;  // 1 int8, 2 int16, 3 int32
+  uint8_t kind;   // 0 activation, 1 constant
+  std::vector<uint32_t> shape;
+  float scale;
+  int32_t zp;
+  std::vector<uint8_t> data;
+};
+struct TOp {
+  uint16_t code;
+  std::vector<uint16_t> t;
+  std::vector<int32_t> p;
+};
+
+struct Builder {
+  std::vector<TTensor> tensors;
+  std::vector<TOp> ops;
+  uint16_t beat = 0, rr = 0, logits = 0, probs = 0;
+  int length = 32, n_rr = 4;
+  std::vector<std::string> classes{"N", "S", "V", "F", "Q"};
+
+  uint16_t act(uint8_t dt, std::vector<uint32_t> shape, float scale, int32_t zp) {
+    tensors.push_back({dt, 0, shape, scale, zp, {}});
+    return static_cast<uint16_t>(tensors.size() - 1);
+  }
+  template <typename T>
+  uint16_t constant(uint8_t dt, std::vector<uint32_t> shape, const std::vector<T>& v) {
+    TTensor t{dt, 1, shape, 0.f, 0, {}};
+    t.data.resize(v.size() * sizeof(T));
+    std::memcpy(t.data.data(), v.data(), t.data.size());
+    tensors.push_back(t);
+    return static_cast<uint16_t>(tensors.size() - 1);
+  }
+  void op(uint16_t code, std::vector<uint16_t> t, std::vector<int32_t> p = {}) { ops.push_back({code, t, p}); }
+
+  static void put16(std::vector<uint8_t>& b, size_t o, uint32_t v) { b[o] = v & 255; b[o + 1] = (v >> 8) & 255; }
+  static void put32(std::vector<uint8_t>& b, size_t o, uint32_t v) { for (int k = 0; k < 4; k++) b[o + k] = (v >> (8 * k)) & 255; }
+  static void putf(std::vector<uint8_t>& b, size_t o, float f) { uint32_t u; std::memcpy(&u, &f, 4); put32(b, o, u); }
+  static size_t a16(size_t n) { return (n + 15) & ~size_t{15}; }
+
+  std::vector<uint8_t> build() const {
+    std::vector<uint8_t> cls{static_cast<uint8_t>(classes.size())};
+    for (auto& c : classes) { cls.push_back(static_cast<uint8_t>(c.size())); for (char ch : c) cls.push_back(static_cast<uint8_t>(ch)); }
+    std::vector<size_t> offs;
+    size_t data = 0;
+    for (auto& t : tensors) { offs.push_back(data); if (t.kind) data = a16(data + t.data.size()); }
+    const size_t spec = 64, clsoff = 128, toff = a16(clsoff + cls.size()), ooff = toff + tensors.size() * 40, doff = a16(ooff + ops.size() * 56);
+    const size_t size = doff + data + 32;
+    std::vector<uint8_t> b(size, 0);
+    std::memcpy(b.data(), "ECGM", 4);
+    put16(b, 4, 1); put16(b, 6, 0); put32(b, 8, static_cast<uint32_t>(size)); put32(b, 12, 0);
+    put32(b, 16, static_cast<uint32_t>(spec)); put32(b, 20, 64); put32(b, 24, static_cast<uint32_t>(clsoff)); put32(b, 28, static_cast<uint32_t>(cls.size()));
+    put32(b, 32, static_cast<uint32_t>(toff)); put32(b, 36, static_cast<uint32_t>(tensors.size()));
+    put32(b, 40, static_cast<uint32_t>(ooff)); put32(b, 44, static_cast<uint32_t>(ops.size()));
+    put32(b, 48, static_cast<uint32_t>(doff)); put32(b, 52, static_cast<uint32_t>(data));
+    put16(b, 56, beat); put16(b, 58, rr); put16(b, 60, logits); put16(b, 62, probs);
+    // spec: 360 Hz, decimation 2, window length split 12/20, ecgClean 60 Hz, z-score, 4 RR features
+    putf(b, 64, 360.f); putf(b, 68, 180.f); put16(b, 72, 2); put16(b, 74, static_cast<uint32_t>(length / 2 - 4));
+    put16(b, 76, static_cast<uint32_t>(length - (length / 2 - 4))); put16(b, 78, static_cast<uint32_t>(length));
+    b[80] = 1; b[81] = 60; b[82] = 1; b[83] = static_cast<uint8_t>(n_rr); putf(b, 84, 1e-3f);
+    for (int i = 0; i < n_rr; i++) b[88 + i] = static_cast<uint8_t>(1 + i % 4);
+    put16(b, 96, 300); put16(b, 98, 10); putf(b, 100, 0.15f); putf(b, 104, 3.0f);
+    std::memcpy(b.data() + 108, "test", 4);
+    std::memcpy(b.data() + clsoff, cls.data(), cls.size());
+    for (size_t i = 0; i < tensors.size(); i++) {
+      const TTensor& t = tensors[i];
+      const size_t r = toff + i * 40;
+      b[r] = t.dtype; b[r + 1] = t.kind; b[r + 2] = static_cast<uint8_t>(t.shape.size());
+      for (size_t k = 0; k < t.shape.size(); k++) put32(b, r + 4 + 4 * k, t.shape[k]);
+      putf(b, r + 20, t.scale); put32(b, r + 24, static_cast<uint32_t>(t.zp));
+      if (t.kind) { put32(b, r + 28, static_cast<uint32_t>(offs[i])); put32(b, r + 32, static_cast<uint32_t>(t.data.size())); std::memcpy(b.data() + doff + offs[i], t.data.data(), t.data.size()); }
+    }
+    for (size_t i = 0; i < ops.size(); i++) {
+      const size_t r = ooff + i * 56;
+      put16(b, r, ops[i].code); put16(b, r + 2, static_cast<uint32_t>(ops[i].t.size()));
+      for (int k = 0; k < 10; k++) put16(b, r + 4 + 2 * k, k < static_cast<int>(ops[i].t.size()) ? ops[i].t[k] : 0xFFFF);
+      for (size_t k = 0; k < ops[i].p.size(); k++) put32(b, r + 24 + 4 * k, static_cast<uint32_t>(ops[i].p[k]));
+    }
+    reseal(b);
+    return b;
+  }
+  /** Recomputes the trailing SHA-256 (used by tests that corrupt a structure on purpose). */
+  static void reseal(std::vector<uint8_t>& b) {
+    if (b.size() < 32) return;
+    ecg::nn::sha256(b.data(), b.size() - 32, b.data() + b.size() - 32);
+  }
+};
+
+template <typename T>
+std::vector<T> random_vec(std::mt19937& g, size_t n, int lo, int hi) {
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(d(g));
+  return v;
+}
+
+/** A small model using every op kind of the shipped architectures: conv → maxpool → conv → avgpool → lstm(seq) →
+ *  attention ⊕ (conv → gap) via add, concat with RR, dense relu, dense → int16 logits, softmax. Random weights. */
+inline Builder small_model(uint32_t seed, int length = 32) {
+  std::mt19937 g(seed);
+  Builder b;
+  b.length = length;
+  const uint32_t T = static_cast<uint32_t>(length);
+  auto mults = [&](size_t n) { return random_vec<int32_t>(g, n, 1 << 30, 0x7fffffff); };
+  auto shifts = [&](size_t n, int lo, int hi) { return random_vec<int32_t>(g, n, lo, hi); };
+  b.beat = b.act(1, {T, 1}, 0.05f, 0);
+  b.rr = b.act(1, {4}, 0.02f, -100);
+  // conv1 (k7, 1→8, relu) → maxpool 2
+  uint16_t c1 = b.act(1, {T, 8}, 0.03f, -128);
+  b.op(1, {b.beat, b.constant<int8_t>(1, {8, 7, 1}, random_vec<int8_t>(g, 56, -127, 127)), b.constant<int32_t>(3, {8}, random_vec<int32_t>(g, 8, -2000, 2000)),
+           b.constant<int32_t>(3, {8}, mults(8)), b.constant<int32_t>(3, {8}, shifts(8, 38, 41))}, {3, -128, 127});
+  b.ops.back().t.push_back(c1);
+  uint16_t p1 = b.act(1, {T / 2, 8}, 0.03f, -128);
+  b.op(3, {c1, p1}, {2, 2, 0});
+  // conv2 (k5, 8→12, relu) → avgpool 2
+  uint16_t c2 = b.act(1, {T / 2, 12}, 0.04f, -128);
+  b.op(1, {p1, b.constant<int8_t>(1, {12, 5, 8}, random_vec<int8_t>(g, 480, -127, 127)), b.constant<int32_t>(3, {12}, random_vec<int32_t>(g, 12, -5000, 5000)),
+           b.constant<int32_t>(3, {12}, mults(12)), b.constant<int32_t>(3, {12}, shifts(12, 40, 43)), c2}, {2, -128, 127});
+  uint16_t p2 = b.act(1, {T / 4, 12}, 0.04f, -128);
+  b.op(4, {c2, p2}, {2, 2, 0});
+  // lstm (12 → 10 units, sequences)
+  const uint32_t U = 10, G = 40;
+  uint16_t hs = b.act(1, {T / 4, U}, 1.f / 128, 0);
+  b.op(6, {p2, b.constant<int8_t>(1, {G, 12}, random_vec<int8_t>(g, G * 12, -127, 127)), b.constant<int8_t>(1, {G, U}, random_vec<int8_t>(g, G * U, -127, 127)),
+           b.constant<int32_t>(3, {G}, random_vec<int32_t>(g, G, -4096, 4096)), b.constant<int32_t>(3, {G}, mults(G)), b.constant<int32_t>(3, {G}, shifts(G, 34, 37)),
+           b.constant<int32_t>(3, {G}, mults(G)), b.constant<int32_t>(3, {G}, shifts(G, 31, 33)), hs},
+       {1, 11, 1 << 30, 38, 0});
+  // attention (A = 6) → [U]
+  uint16_t att = b.act(1, {U}, 1.f / 128, 0);
+  b.op(7, {hs, b.constant<int8_t>(1, {6, U}, random_vec<int8_t>(g, 6 * U, -127, 127)), b.constant<int32_t>(3, {6}, random_vec<int32_t>(g, 6, -2000, 2000)),
+           b.constant<int32_t>(3, {6}, mults(6)), b.constant<int32_t>(3, {6}, shifts(6, 30, 32)), b.constant<int8_t>(1, {6}, random_vec<int8_t>(g, 6, -127, 127)), att},
+       {1 << 30, 35});
+  // last-state branch: lstm without sequences on p2, then add with the attention output (relu)
+  uint16_t hl = b.act(1, {U}, 1.f / 100, 0);
+  b.op(6, {p2, b.constant<int8_t>(1, {G, 12}, random_vec<int8_t>(g, G * 12, -127, 127)), b.constant<int8_t>(1, {G, U}, random_vec<int8_t>(g, G * U, -127, 127)),
+           b.constant<int32_t>(3, {G}, random_vec<int32_t>(g, G, -4096, 4096)), b.constant<int32_t>(3, {G}, mults(G)), b.constant<int32_t>(3, {G}, shifts(G, 34, 37)),
+           b.constant<int32_t>(3, {G}, mults(G)), b.constant<int32_t>(3, {G}, shifts(G, 31, 33)), hl},
+       {0, 12, 1 << 30, 37, 1});
+  uint16_t sum = b.act(1, {U}, 1.f / 60, -128);
+  b.op(8, {att, hl, sum}, {1 << 29, 1 << 28, 30, -128, 127});
+  // global average pool of conv2 → [12]
+  uint16_t gap = b.act(1, {12}, 0.04f, -128);
+  b.op(5, {c2, gap});
+  // concat [sum(10), gap(12), rr(4)] → [26]
+  uint16_t cat = b.act(1, {26}, 0.05f, -20);
+  b.op(9, {sum, gap, b.rr, b.constant<int32_t>(3, {3, 2}, std::vector<int32_t>{1 << 30, 31, 0x60000000, 30, 1 << 30, 32}), cat});
+  uint16_t flat = b.act(1, {26}, 0.05f, -20);
+  b.op(12, {cat, flat});
+  uint16_t d1 = b.act(1, {16}, 0.1f, -128);
+  b.op(2, {flat, b.constant<int8_t>(1, {16, 26}, random_vec<int8_t>(g, 16 * 26, -127, 127)), b.constant<int32_t>(3, {16}, random_vec<int32_t>(g, 16, -3000, 3000)),
+           b.constant<int32_t>(3, {16}, mults(16)), b.constant<int32_t>(3, {16}, shifts(16, 38, 40)), d1},
+       {-128, 127});
+  uint16_t d1r = b.act(1, {16}, 0.1f, -128);
+  b.op(11, {d1, d1r}, {-100, 127});
+  b.logits = b.act(2, {5}, 0.01f, 0);
+  b.op(2, {d1r, b.constant<int8_t>(1, {5, 16}, random_vec<int8_t>(g, 80, -127, 127)), b.constant<int32_t>(3, {5}, random_vec<int32_t>(g, 5, -3000, 3000)),
+           b.constant<int32_t>(3, {5}, mults(5)), b.constant<int32_t>(3, {5}, shifts(5, 38, 40)), b.logits},
+       {-32768, 32767});
+  b.probs = b.act(2, {5}, 1.f / 32768, 0);
+  b.op(10, {b.logits, b.probs}, {1 << 30, 28});
+  return b;
+}
+
+}  // namespace nn_test
