@@ -6,6 +6,7 @@ import { evalCommand } from './eval.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
+import { ganCommand } from './gan.js';
 
 export const COMMANDS: CommandSpec[] = [
   infoCommand,
@@ -13,4 +14,5 @@ export const COMMANDS: CommandSpec[] = [
   dataCommand,
   demoCommand,
   trainCommand,
+  ganCommand,
 ];
