@@ -117,6 +117,7 @@ export class BoardLink extends EventEmitter {
   private prevDec = { crcErrors: 0, malformed: 0 };
   private leadOff = { plus: false, minus: false };
   private lastStallProbe = 0;
+  private overflowGap: GapChunk | null = null;
 
   constructor(opts: LinkOptions) {
     super();
@@ -132,6 +133,7 @@ export class BoardLink extends EventEmitter {
       objectMode: true,
       highWaterMark: this.opts.highWaterMark,
       read: () => {
+        this.flushOverflowGap();
         if (this.paused) {
           this.paused = false;
           this.conn?.resume();
@@ -460,18 +462,35 @@ export class BoardLink extends EventEmitter {
   }
 
   private pushItem(item: StreamItem): void {
-    if (this.samples.readableLength >= this.opts.maxBufferedItems && item.kind === 'samples') {
-      // hard bound reached: drop, and account for it as a gap so that no sample is silently missing
-      this.counts.overflowBlocks++;
-      this.fault('overflow', 'the consumer is too slow: a block was dropped');
-      this.samples.push({ kind: 'gap', start: item.start, length: item.samples.length, exact: true, reason: 'host buffer overflow' } satisfies GapChunk);
-      this.countGap(item.samples.length);
+    if (this.samples.readableLength >= this.opts.maxBufferedItems) {
+      // hard bound reached: drop, and account for it as one gap (pushed once there is room again) so that no
+      // sample is silently missing
+      const n = item.kind === 'samples' ? item.samples.length : item.length;
+      if (item.kind === 'samples') {
+        this.counts.overflowBlocks++;
+        if (!this.overflowGap) this.fault('overflow', 'the consumer is too slow: dropping blocks');
+      }
+      if (!this.overflowGap) {
+        this.overflowGap = { kind: 'gap', start: item.start, length: 0, exact: true, reason: 'host buffer overflow' };
+        this.counts.gaps++;
+      }
+      this.overflowGap.length += n;
+      if (item.kind === 'gap' && !item.exact) this.overflowGap.exact = false;
+      this.counts.gapSamples += item.kind === 'samples' ? n : 0;
       return;
     }
+    this.flushOverflowGap();
     if (!this.samples.push(item) && !this.paused) {
       this.paused = true;
       this.conn?.pause();
     }
+  }
+
+  private flushOverflowGap(): void {
+    if (!this.overflowGap || this.samples.readableLength >= this.opts.maxBufferedItems) return;
+    const g = this.overflowGap;
+    this.overflowGap = null;
+    this.samples.push(g);
   }
 
   private countGap(n: number): void {

@@ -3,7 +3,7 @@
 // pin-change events and its control commands (lead-off, fault injection).
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,16 +27,40 @@ export function missingToolchain(): string[] {
   return missing;
 }
 
-/** Builds the firmware and the harness (incremental). Returns make's output; throws with it on failure. */
-export function buildFirmware(): string {
+/**
+ * Runs make in firmware-bridge/ (incremental) under a lock, so that concurrent callers (parallel test files,
+ * a monitor and a test) never build the same outputs at once. Returns make's output; throws with it on failure.
+ */
+export function runMake(targets: string[]): string {
   const missing = missingToolchain();
   if (missing.length) {
     throw new Error(`the simulated board needs: ${missing.join(', ')}. Install them with scripts/install-system-deps.sh`);
   }
-  const r = spawnSync('make', ['-C', FIRMWARE_DIR, 'firmware', 'sim'], { encoding: 'utf8' });
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (r.status !== 0) throw new Error(`building the firmware failed (make -C ${FIRMWARE_DIR}):\n${out}`);
-  return out;
+  const lock = path.join(FIRMWARE_DIR, 'build', '.make-lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} is held for over 5 minutes: remove it if no build is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    const r = spawnSync('make', ['-C', FIRMWARE_DIR, ...targets], { encoding: 'utf8' });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (r.status !== 0) throw new Error(`building the firmware failed (make -C ${FIRMWARE_DIR} ${targets.join(' ')}):\n${out}`);
+    return out;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Builds the firmware (with its size check) and the harness. */
+export function buildFirmware(): string {
+  return runMake(['firmware', 'sim']);
 }
 
 export interface SimOptions {
