@@ -19,7 +19,7 @@ void emit(DetectState& s, EventSink& sink, const Peak& p, int64_t now, bool sb) 
   }
 }
 
-int64_t threshold1(const DetectState& s) { return s.npk + (s.spk - s.npk) / 4; }
+int64_t threshold1(const DetectState& s) { return s.npk + (s.spk - s.npk) / 6; }
 
 void accept(const DetectParams& p, DetectState& s, const Peak& pk, int64_t now, bool sb, EventSink& sink) {
   const int64_t cap = s.spk > 0 ? 4 * s.spk : pk.v;
@@ -83,8 +83,8 @@ void searchback(const DetectParams& p, DetectState& s, int64_t now, EventSink& s
 void decide(const DetectParams& p, DetectState& s, Peak pk, int64_t now, EventSink& sink) {
   if (s.sb_pending && pk.t - s.last_qrs_t > s.sb_limit) searchback(p, s, now, sink);
   const int64_t since = pk.t - s.last_qrs_t;
-  if (since < p.refractory) return;
   const int64_t thr1 = threshold1(s);
+  if (since < p.refractory) return;
   if (pk.v > thr1) {
     if (since < p.twave && pk.slope * 4 < s.last_slope) {
       pk.twave = 1;
@@ -143,13 +143,13 @@ Status detect_design(int fs, DetectParams* p) {
   if (!p || fs < 125 || fs > 1000) return Status::kInvalidArgument;
   *p = DetectParams{};
   p->fs = fs;
-  p->lh = odd_round(0.1 * fs);
+  p->lh = odd_round(0.15 * fs);
   p->dh = (p->lh - 1) / 2;
-  p->m = ms(fs, 8) < 1 ? 1 : ms(fs, 8);
+  p->m = ms(fs, 16);
   int sd = 0;
   while ((1 << sd) < p->lh) ++sd;
   p->sd = sd;
-  p->lw = odd_round(0.15 * fs);
+  p->lw = odd_round(0.2 * fs);
   p->dw = (p->lw - 1) / 2;
   p->merge = ms(fs, 150);
   p->refractory = ms(fs, 200);

@@ -1,11 +1,12 @@
 // R-peak detector (kernel "qrs", dtype i64): Pan-Tompkins family, all integer.
 // Feature chain on the low-passed signal l (Q12, from dsp/clean_q12.h):
 //   q  = l >> 8                                   (Q4)
-//   hp = Lh*q[n-Dh] - sum_{Lh}(q)                 linear-phase high-pass (boxcar of 0.1 s), scaled by Lh
-//   d  = (hp[n] - hp[n-2m]) >> sd                 central difference over ~16 ms
-//   e  = d^2 ;  mwi = sum_{Lw}(e)                 moving-window integration (0.15 s), int64
+//   hp = Lh*q[n-Dh] - sum_{Lh}(q)                 linear-phase high-pass (boxcar of 0.15 s), scaled by Lh
+//   d  = (hp[n] - hp[n-2m]) >> sd                 central difference over 2m = 32 ms (peak gain ~16 Hz,
+//                                                 null at ~31 Hz: with hp and the 40 Hz low-pass, a QRS band)
+//   e  = d^2 ;  mwi = sum_{Lw}(e)                 moving-window integration (0.2 s), int64
 // Peaks of mwi are clustered (the largest local maximum within 0.15 s), then classified with adaptive
-// thresholds (signal/noise peak levels), a 200 ms refractory period, T-wave rejection by slope (within
+// thresholds (signal/noise peak levels, threshold = noise + (signal - noise)/6), a 200 ms refractory period, T-wave rejection by slope (within
 // 360 ms), and searchback at half threshold after 1.66 mean RR. The fiducial mark is the largest |hp| near the
 // mwi peak, so the R (or the dominant deflection of an inverted/QS complex) is marked. Polarity-independent.
 // Fixed-size state, no heap. Times are in "l-index" (sample counter of the low-passed stream).
@@ -16,7 +17,7 @@
 
 namespace ecg::detect {
 
-constexpr int kQRing = 128;      // q history, >= Lh (<= 101)
+constexpr int kQRing = 256;      // q history, >= Lh (<= 151)
 constexpr int kHRing = 1024;     // hp history (derivative, fiducial search)
 constexpr int kERing = 512;      // e history (mwi window + slope search)
 constexpr int kPeakStore = 32;   // sub-threshold peaks kept for searchback
