@@ -2,6 +2,7 @@
 // it re-emits the reference annotations and so checks the evaluator itself (100% on every record).
 // Other engineers add their detectors (e.g. 'native') to DETECTORS.
 import { type Annotation, type Header, readAnnotations } from '../wfdb/index.js';
+import { detect as nativeDetect, peaksToAnnotations } from '../pipeline/detect.js';
 
 export interface DetectorInput {
   header: Header;
@@ -27,7 +28,16 @@ export const referenceDetector: Detector = {
   },
 };
 
-export const DETECTORS: Detector[] = [referenceDetector];
+/** The device's signal path: fixed-point filter + R-peak detector in the native addon (src/pipeline). */
+export const nativeDetector: Detector = {
+  name: 'native',
+  description: 'the native fixed-point pipeline (filter + adaptive-threshold R-peak detector), as on the device',
+  async detect(rec, channel) {
+    return peaksToAnnotations(nativeDetect(rec, { channel }), channel);
+  },
+};
+
+export const DETECTORS: Detector[] = [referenceDetector, nativeDetector];
 
 /** The detector called `name`, or an error listing the available ones. */
 export function findDetector(name: string): Detector {
