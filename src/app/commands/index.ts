@@ -3,16 +3,22 @@
 import type { CommandSpec } from '../args.js';
 import { infoCommand } from './info.js';
 import { evalCommand } from './eval.js';
+import { detectCommand } from './detect.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { ganCommand } from './gan.js';
+import { ensembleCommand } from './ensemble.js';
+import { reportCommand } from './report.js';
 
 export const COMMANDS: CommandSpec[] = [
   infoCommand,
   evalCommand,
+  detectCommand,
   dataCommand,
   demoCommand,
   trainCommand,
   ganCommand,
+  ensembleCommand,
+  reportCommand,
 ];
