@@ -1,0 +1,54 @@
+// `ecg-edge ensemble build`: writes an ensemble manifest (models/<protocol>/ensemble.json) from trained model
+// folders, each weighted by its validation score (metrics.json → validation.score, chosen on held-out DS1
+// records for inter-patient; never on test data).
+import fs from 'node:fs';
+import path from 'node:path';
+import { CliError, parse, type CommandSpec } from '../args.js';
+
+const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--method M] [--out FILE]
+
+Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
+  --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
+  --method M       top2-weighted (default; the paper's Top-2-weighted ensemble) | average | weighted-average
+  --out FILE       default models/<protocol>/ensemble.json
+Each member's weight is its validation score from its metrics.json (validation.score).`;
+
+export const ensembleCommand: CommandSpec = {
+  name: 'ensemble',
+  summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
+  help,
+  async run(argv) {
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' } }, help);
+    if (!a) return 0;
+    const [sub] = a.positionals;
+    if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
+    const o = a.values as Record<string, string | undefined>;
+    const { checkProtocol } = await import('../../train/dataset/protocols.js');
+    if (!o.protocol) throw new CliError('--protocol is required: inter-patient or intra-patient');
+    let protocol: string;
+    try {
+      protocol = checkProtocol(o.protocol);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const { ENSEMBLE_METHODS, writeManifest } = await import('../../train/ensemble/index.js');
+    const { discoverModels } = await import('../../train/report/index.js');
+    const method = (o.method ?? 'top2-weighted') as (typeof ENSEMBLE_METHODS)[number];
+    if (!ENSEMBLE_METHODS.includes(method)) throw new CliError(`unknown --method '${method}': choose one of ${ENSEMBLE_METHODS.join(', ')}`);
+    const out = path.resolve(o.out ?? path.join('models', protocol, 'ensemble.json'));
+    const members = o.members ? o.members.split(',').map((s) => path.resolve(s.trim())) : discoverModels(path.resolve('models'), protocol).models;
+    if (!members.length) throw new CliError(`no model folders under models/${protocol}/; train some with \`ecg-edge train\` or pass --members`);
+    const specs = members.map((d) => {
+      const mf = path.join(d, 'metrics.json');
+      if (!fs.existsSync(mf)) throw new CliError(`member ${d} has no metrics.json (its validation score is the weight)`);
+      const m = JSON.parse(fs.readFileSync(mf, 'utf8'));
+      if (m.protocol && m.protocol !== protocol) throw new CliError(`member ${d} was trained under ${m.protocol}, not ${protocol}`);
+      const score = m.validation?.score;
+      if (typeof score !== 'number' || !(score >= 0)) throw new CliError(`member ${d}: metrics.json has no validation.score`);
+      return { model: path.relative(path.dirname(out), d) || '.', weight: score, arch: m.arch, validation: { metric: 'validation score (trainer selection score)', split: m.validation?.split, value: score } };
+    });
+    writeManifest(out, { format: 'ecg-edge-ensemble', version: 1, protocol, method, classes: ['N', 'S', 'V', 'F', 'Q'], members: specs, created: new Date().toISOString() });
+    console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })) }));
+    return 0;
+  },
+};
