@@ -52,7 +52,7 @@ describe('train smoke (fixture record 208, one epoch, wasm)', () => {
     const res = await train(
       {
         arch: 'cnn', protocol: 'inter-patient', loss: 'ce', gan: false, seed, epochs: 1, out, db, engine: 'wasm',
-        batchSize: 16, lr: 3e-3, nPerEpoch: 0, weighting: 'sqrt', jitter: 1, width: 1, noise: 0.05, tilt: 0.1, dropout: 0.3,
+        batchSize: 16, lr: 3e-3, nPerEpoch: 0, weighting: 'sqrt', jitter: 1, width: 1, sPremature: 0, noise: 0.05, tilt: 0.1, dropout: 0.3,
         maxTrainBeats: maxBeats, records: { train: ['208'], val: ['119'] }, quiet: true,
       },
       () => {},

@@ -37,6 +37,9 @@ export interface TrainConfig {
   tilt: number;
   /** Dropout rate of the dense layers. */
   dropout: number;
+  /** Leave out of training the S beats that are not premature (pre-RR ≥ sPremature × both averages): their RR
+   *  carries no S evidence and their morphology is a normal beat's, so they only teach patient-specific shapes. 0 = keep all. */
+  sPremature: number;
   /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
   maxTrainBeats?: number;
   /** Records to use instead of the protocol (smoke tests): { train, val } record names. */
@@ -44,7 +47,7 @@ export interface TrainConfig {
   quiet?: boolean;
 }
 
-export const DEFAULTS = { batchSize: 128, lr: 2e-3, nPerEpoch: 12000, weighting: 'sqrt' as const, jitter: 1, width: 1, noise: 0.05, tilt: 0.1, dropout: 0.3, epochs: 20, loss: 'ce', seed: 1 };
+export const DEFAULTS = { batchSize: 128, lr: 2e-3, nPerEpoch: 12000, weighting: 'sqrt' as const, jitter: 1, width: 1, sPremature: 0, noise: 0.05, tilt: 0.1, dropout: 0.3, epochs: 20, loss: 'ce', seed: 1 };
 
 export interface EpochRecord {
   epoch: number;
@@ -116,7 +119,7 @@ class Progress {
 }
 
 /** Synthetic beats from the GAN (training-extras, src/train/gan). Errors clearly when that module is missing. */
-async function ganAugment(train: BeatSet, spec: InputSpec, seed: number): Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }> {
+async function ganAugment(train: BeatSet, spec: InputSpec, seed: number, protocol: string): Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }> {
   const modPath = './gan/index.js';
   let mod: Record<string, unknown>;
   try {
@@ -125,11 +128,11 @@ async function ganAugment(train: BeatSet, spec: InputSpec, seed: number): Promis
     throw new Error(`--gan: GAN augmentation is not available (src/train/gan could not be loaded: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
   }
   const fn = mod.synthesizeForTraining as
-    | ((a: { beats: Float32Array; rr: Float32Array; label: Int8Array; T: number; seed: number; spec: InputSpec }) => Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }>)
+    | ((a: { beats: Float32Array; rr: Float32Array; label: Int8Array; T: number; seed: number; spec: InputSpec; protocol: string }) => Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }>)
     | undefined;
   if (typeof fn !== 'function') throw new Error('--gan: src/train/gan does not export synthesizeForTraining({ beats, rr, label, T, seed, spec }); GAN augmentation is not available yet');
   const idx = new Int32Array(train.n).map((_, i) => i);
-  return fn({ beats: gatherBeats(train.windows, train.margin, spec, idx), rr: train.rr, label: train.label, T: spec.length, seed, spec });
+  return fn({ beats: gatherBeats(train.windows, train.margin, spec, idx), rr: train.rr, label: train.label, T: spec.length, seed, spec, protocol });
 }
 
 function subsetStratified(set: BeatSet, max: number, seed: number): Int32Array {
@@ -174,13 +177,23 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
   // GAN synthetic beats are appended as extra (already-normalized) training rows.
   let synth: { beats: Float32Array; rr: Float32Array; label: Int8Array } | null = null;
   if (cfg.gan) {
-    synth = await ganAugment(trainSet, spec, cfg.seed);
+    synth = await ganAugment(trainSet, spec, cfg.seed, cfg.protocol);
     log(`gan: ${synth.label.length} synthetic beats (${CLASS_NAMES.map((c, k) => `${c} ${synth!.label.filter((l) => l === k).length}`).join(', ')})`);
   }
   log(`dataset ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const byClass: number[][] = CLASS_NAMES.map(() => []);
-  for (const i of trainIdx) if (trainSet.label[i]! >= 0) byClass[trainSet.label[i]!]!.push(i);
+  let droppedS = 0;
+  for (const i of trainIdx) {
+    const l = trainSet.label[i]!;
+    if (l < 0) continue;
+    if (l === 1 && cfg.sPremature > 0 && trainSet.rr[i * 4]! >= cfg.sPremature && trainSet.rr[i * 4 + 2]! >= cfg.sPremature) {
+      droppedS++;
+      continue;
+    }
+    byClass[l]!.push(i);
+  }
+  if (droppedS) log(`training: left out ${droppedS} non-premature S beats (pre-RR ≥ ${cfg.sPremature} × record and local averages)`);
   const synthByClass: number[][] = CLASS_NAMES.map(() => []);
   if (synth) synth.label.forEach((l, i) => { if (l >= 0) synthByClass[l]!.push(i); });
 
@@ -349,7 +362,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     seed: cfg.seed,
     engine: eng.engine,
     params,
-    config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width, noise: cfg.noise, tilt: cfg.tilt, dropout: cfg.dropout },
+    config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width, sPremature: cfg.sPremature, noise: cfg.noise, tilt: cfg.tilt, dropout: cfg.dropout },
     counts: { train: byClass.map((l) => l.length), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
     bestEpoch: state.bestEpoch,
     validation: { split: cfg.protocol === 'inter-patient' ? 'held-out DS1 records' : 'intra-patient validation beats', score: state.bestScore, ...(best?.val ?? {}) },

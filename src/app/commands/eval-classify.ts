@@ -1,4 +1,5 @@
 // `ecg-edge eval classify`: a trained model or ensemble scored on a protocol's test beats at reference positions.
+import { existsSync } from 'node:fs';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine.js';
 import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
@@ -57,6 +58,9 @@ export const evalClassifyCommand: CommandSpec = {
       db = dataDir('mitdb');
     }
     const modelPath = (o.model as string | undefined) ?? defaultModelPath(protocol);
+    if (!o.model && !existsSync(modelPath)) {
+      throw new CliError(`no shipped default model for ${protocol}: ${modelPath} is missing. Pass --model <model folder or ensemble.json> (e.g. models/${protocol}/cnn-lstm), or build the ensemble first.`);
+    }
     const clf = await loadClassifier(modelPath);
     const res = await evaluateClassifier(clf, protocol, db, { engine, quiet: Boolean(o.json) });
     if (o.json) console.log(JSON.stringify(res.report));

@@ -2,9 +2,11 @@
 // add one by importing its CommandSpec and listing it here.
 import { CliError, type CommandSpec } from '../args.js';
 import { evalDetectCommand } from './eval-detect.js';
+import { evalClassifyCommand } from './eval-classify.js';
 
 export const EVAL_SUBCOMMANDS: CommandSpec[] = [
   evalDetectCommand,
+  evalClassifyCommand,
 ];
 
 function help(): string {

@@ -31,6 +31,7 @@ Options:
   --weighting <w>      class weights: sqrt | inverse | none (default ${DEFAULTS.weighting})
   --noise <x>          std of the Gaussian noise augmentation on normalized beats (default ${DEFAULTS.noise})
   --dropout <x>        dropout rate of the dense layers (default ${DEFAULTS.dropout})
+  --s-premature <x>    leave out of training S beats whose pre-RR ≥ x × record and local average (0 = keep all; default ${DEFAULTS.sPremature})
   --quiet              no progress bar or per-epoch lines`;
 
 function int(v: string | undefined, name: string, def: number, min = 0): number {
@@ -51,7 +52,7 @@ export const trainCommand: CommandSpec = {
         arch: { type: 'string' }, protocol: { type: 'string' }, loss: { type: 'string' }, gan: { type: 'boolean' },
         seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, engine: { type: 'string' },
         db: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'n-per-epoch': { type: 'string' },
-        weighting: { type: 'string' }, quiet: { type: 'boolean' }, noise: { type: 'string' }, dropout: { type: 'string' },
+        weighting: { type: 'string' }, quiet: { type: 'boolean' }, noise: { type: 'string' }, dropout: { type: 'string' }, 's-premature': { type: 'string' },
       },
       help,
       false,
@@ -96,6 +97,7 @@ export const trainCommand: CommandSpec = {
       weighting,
       jitter: DEFAULTS.jitter,
       width: DEFAULTS.width,
+      sPremature: o['s-premature'] === undefined ? DEFAULTS.sPremature : Number(o['s-premature']),
       noise: o.noise === undefined ? DEFAULTS.noise : Number(o.noise),
       tilt: DEFAULTS.tilt,
       dropout: o.dropout === undefined ? DEFAULTS.dropout : Number(o.dropout),
