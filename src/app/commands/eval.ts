@@ -3,10 +3,12 @@
 import { CliError, type CommandSpec } from '../args.js';
 import { evalDetectCommand } from './eval-detect.js';
 import { evalClassifyCommand } from './eval-classify.js';
+import { evalNoiseCommand } from './eval-noise.js';
 
 export const EVAL_SUBCOMMANDS: CommandSpec[] = [
   evalDetectCommand,
   evalClassifyCommand,
+  evalNoiseCommand,
 ];
 
 function help(): string {
