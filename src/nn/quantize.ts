@@ -1,0 +1,514 @@
+// Post-training quantization of an ecg-edge tfjs Layers model into the .ecgm int8 format.
+//   1. Graph: walk the layers in topological order; fold BatchNormalization into the preceding FramedConv1D/Dense,
+//      fuse ReLU into conv/dense/add, drop Dropout, map the rest 1:1 onto the native ops.
+//   2. Calibration (training beats only): run the float model with every fused output exposed, record each
+//      activation's range; simulate LSTMs in float to get the cell-state and hidden-state ranges over all steps.
+//   3. Quantization: weights per-output-channel symmetric int8, biases int32 in accumulator units, activations
+//      asymmetric int8 (zero exactly representable), logits int16, LSTM gates Q3.12 / cell int16, multipliers as
+//      (mult, shift) pairs so the native Run is integer-only.
+// This module imports tfjs; the inference side (src/nn/index.ts) never does.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../train/spec.js';
+import {
+  quantizeMultiplier,
+  writeModelFile,
+  type FileInputSpec,
+  type FileOp,
+  type FileTensor,
+  type ModelFileContents,
+  type RRFeatureName,
+} from './format.js';
+
+export interface Calibration {
+  n: number;
+  beats: Float32Array; // n × T, normalized as the model takes them
+  rr: Float32Array; // n × nRR
+}
+
+export interface QuantizeReport {
+  ops: { op: string; layer: string }[];
+  ranges: Record<string, [number, number]>;
+  lstm: { layer: string; cellMax: number; hMax: number; cellFrac: number }[];
+}
+
+type Kind = 'input' | 'conv' | 'dense' | 'maxpool' | 'avgpool' | 'gap' | 'lstm' | 'attention' | 'add' | 'concat' | 'reshape' | 'clamp' | 'softmax';
+
+interface Node {
+  kind: Kind;
+  layer: tf.layers.Layer; // first layer of the fused group
+  outLayer: string; // tfjs layer whose output this node's output is (after fusion)
+  inputs: Node[];
+  relu: boolean;
+  w?: Float32Array; // conv/dense: folded kernel [fanIn, cout]
+  b?: Float32Array;
+  fanIn?: number;
+  cout?: number;
+  shape: number[]; // output shape without batch
+  consumers: number;
+}
+
+const layerClass = (l: tf.layers.Layer) => l.getClassName();
+const inboundOf = (l: tf.layers.Layer): tf.layers.Layer[] => {
+  const nodes = (l as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes;
+  return nodes.length ? nodes[0]!.inboundLayers : [];
+};
+const outShape = (l: tf.layers.Layer): number[] => {
+  const s = l.outputShape as (number | null)[];
+  return s.slice(1).map((d) => {
+    if (d == null) throw new Error(`layer ${l.name}: output shape has an unknown dimension`);
+    return d;
+  });
+};
+const cfg = (l: tf.layers.Layer) => l.getConfig() as Record<string, unknown>;
+
+/** Builds the fused graph of a model (in topological order). */
+function buildGraph(model: tf.LayersModel): { nodes: Node[]; byLayer: Map<string, Node>; beat: Node; rr: Node; logits: Node } {
+  const byLayer = new Map<string, Node>();
+  const nodes: Node[] = [];
+  const consumers = new Map<string, number>();
+  for (const l of model.layers) for (const p of inboundOf(l)) consumers.set(p.name, (consumers.get(p.name) ?? 0) + 1);
+  const single = (n: Node) => (consumers.get(n.outLayer) ?? 0) === 1;
+  let beat: Node | undefined, rr: Node | undefined;
+  const add = (n: Node, l: tf.layers.Layer) => { nodes.push(n); byLayer.set(l.name, n); return n; };
+  const mk = (kind: Kind, l: tf.layers.Layer, inputs: Node[], extra: Partial<Node> = {}): Node =>
+    add({ kind, layer: l, outLayer: l.name, inputs, relu: false, shape: outShape(l), consumers: 0, ...extra }, l);
+  for (const l of model.layers) {
+    const cls = layerClass(l);
+    const ins = inboundOf(l).map((p) => {
+      const n = byLayer.get(p.name);
+      if (!n) throw new Error(`layer ${l.name}: input ${p.name} was not seen before it (graph order)`);
+      return n;
+    });
+    const c = cfg(l);
+    switch (cls) {
+      case 'InputLayer': {
+        const n = mk('input', l, []);
+        if (l.name === 'beat') beat = n;
+        else if (l.name === 'rr') rr = n;
+        else throw new Error(`input layer '${l.name}': expected inputs named 'beat' and 'rr'`);
+        break;
+      }
+      case 'FramedConv1D': {
+        const [k, bias] = l.getWeights();
+        const w = k!.dataSync() as Float32Array;
+        const cout = (c.filters as number);
+        mk('conv', l, ins, { w: Float32Array.from(w), b: bias ? Float32Array.from(bias.dataSync() as Float32Array) : new Float32Array(cout), fanIn: k!.shape[0], cout });
+        break;
+      }
+      case 'Dense': {
+        const [k, bias] = l.getWeights();
+        const cout = c.units as number;
+        const n = mk('dense', l, ins, { w: Float32Array.from(k!.dataSync() as Float32Array), b: bias ? Float32Array.from(bias.dataSync() as Float32Array) : new Float32Array(cout), fanIn: k!.shape[0], cout });
+        const act = c.activation as string;
+        if (act === 'relu') { n.relu = true; }
+        else if (act === 'softmax') {
+          n.kind = 'dense';
+          mk('softmax', l, [n]);
+          // the dense node keeps the logits; the softmax node owns the layer's name for graph lookups
+          n.outLayer = `${l.name}/logits`;
+        } else if (act !== 'linear') throw new Error(`layer ${l.name}: Dense activation '${act}' is not supported (relu, linear, softmax)`);
+        break;
+      }
+      case 'BatchNormalization': {
+        const p = ins[0]!;
+        if (!((p.kind === 'conv' || p.kind === 'dense') && !p.relu && single(p))) throw new Error(`layer ${l.name}: BatchNormalization must follow a FramedConv1D or Dense with no other consumer (it is folded into it)`);
+        const ws = l.getWeights().map((t) => t.dataSync() as Float32Array);
+        const center = c.center !== false, scale = c.scale !== false;
+        let i = 0;
+        const gamma = scale ? ws[i++]! : null;
+        const beta = center ? ws[i++]! : null;
+        const mean = ws[i++]!, variance = ws[i++]!;
+        const eps = (c.epsilon as number) ?? 1e-3;
+        const cout = p.cout!;
+        for (let o = 0; o < cout; o++) {
+          const s = (gamma ? gamma[o]! : 1) / Math.sqrt(variance[o]! + eps);
+          for (let r = 0; r < p.fanIn!; r++) p.w![r * cout + o]! *= s;
+          p.b![o] = (p.b![o]! - mean[o]!) * s + (beta ? beta[o]! : 0);
+        }
+        p.outLayer = l.name;
+        byLayer.set(l.name, p);
+        break;
+      }
+      case 'Activation':
+      case 'ReLU': {
+        const act = cls === 'ReLU' ? 'relu' : (c.activation as string);
+        const p = ins[0]!;
+        if (act === 'linear') { byLayer.set(l.name, p); break; }
+        if (act !== 'relu') throw new Error(`layer ${l.name}: activation '${act}' is not supported here (relu, linear)`);
+        if ((p.kind === 'conv' || p.kind === 'dense' || p.kind === 'add') && !p.relu && single(p)) {
+          p.relu = true;
+          p.outLayer = l.name;
+          byLayer.set(l.name, p);
+        } else mk('clamp', l, ins);
+        break;
+      }
+      case 'Dropout':
+        byLayer.set(l.name, ins[0]!);
+        break;
+      case 'MaxPooling1D':
+      case 'AveragePooling1D':
+        mk(cls === 'MaxPooling1D' ? 'maxpool' : 'avgpool', l, ins);
+        break;
+      case 'GlobalAveragePooling1D':
+        mk('gap', l, ins);
+        break;
+      case 'Flatten':
+        mk('reshape', l, ins);
+        break;
+      case 'LSTM': {
+        if (c.activation !== 'tanh') throw new Error(`layer ${l.name}: LSTM activation must be tanh, got ${c.activation}`);
+        if (c.recurrentActivation !== 'sigmoid' && c.recurrentActivation !== 'hardSigmoid') throw new Error(`layer ${l.name}: LSTM recurrentActivation must be sigmoid or hardSigmoid`);
+        if (c.goBackwards || c.stateful) throw new Error(`layer ${l.name}: goBackwards/stateful LSTMs are not supported`);
+        mk('lstm', l, ins);
+        break;
+      }
+      case 'TemporalAttention':
+        mk('attention', l, ins);
+        break;
+      case 'Add':
+        if (ins.length !== 2) throw new Error(`layer ${l.name}: Add with ${ins.length} inputs (2 supported)`);
+        mk('add', l, ins);
+        break;
+      case 'Concatenate': {
+        const axis = (c.axis as number) ?? -1;
+        const rank = outShape(l).length;
+        if (axis !== -1 && axis !== rank) throw new Error(`layer ${l.name}: Concatenate must be on the last axis`);
+        mk('concat', l, ins);
+        break;
+      }
+      default:
+        throw new Error(`layer ${l.name}: layer class '${cls}' is not supported by the int8 exporter (docs/MODEL_FORMAT.md lists the ops)`);
+    }
+  }
+  const outs = model.outputs;
+  if (outs.length !== 1) throw new Error(`the model must have one output (softmax probabilities), got ${outs.length}`);
+  const last = byLayer.get(outs[0]!.sourceLayer.name)!;
+  if (last.kind !== 'softmax') throw new Error(`the model output must be a Dense layer with softmax activation`);
+  if (!beat || !rr) throw new Error(`the model must have two inputs named 'beat' and 'rr'`);
+  for (const n of nodes) for (const i of n.inputs) i.consumers++;
+  return { nodes, byLayer, beat, rr, logits: last.inputs[0]! };
+}
+
+function sigmoid(x: number) { return 1 / (1 + Math.exp(-x)); }
+
+/** Float LSTM over calibration sequences: the largest |c| and |h| over every step (tfjs only exposes the output). */
+function lstmRanges(layer: tf.layers.Layer, x: Float32Array, n: number, T: number, cin: number, hard: boolean): { cellMax: number; hMax: number } {
+  const [k, rk, bias] = layer.getWeights().map((t) => t.dataSync() as Float32Array);
+  const units = Math.round(Math.sqrt(rk!.length / 4)); // recurrent kernel [U, 4U]
+  const G = 4 * units;
+  const h = new Float64Array(units), c = new Float64Array(units), z = new Float64Array(G);
+  const act = hard ? (v: number) => Math.min(1, Math.max(0, 0.2 * v + 0.5)) : sigmoid;
+  let cellMax = 0, hMax = 0;
+  for (let s = 0; s < n; s++) {
+    h.fill(0); c.fill(0);
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < G; j++) z[j] = bias ? bias[j]! : 0;
+      const xo = (s * T + t) * cin;
+      for (let i = 0; i < cin; i++) { const xv = x[xo + i]!; if (xv !== 0) for (let j = 0; j < G; j++) z[j]! += xv * k![i * G + j]!; }
+      for (let u = 0; u < units; u++) { const hv = h[u]!; if (hv !== 0) for (let j = 0; j < G; j++) z[j]! += hv * rk![u * G + j]!; }
+      for (let u = 0; u < units; u++) {
+        const ig = act(z[u]!), fg = act(z[units + u]!), gg = Math.tanh(z[2 * units + u]!), og = act(z[3 * units + u]!);
+        c[u] = fg * c[u]! + ig * gg;
+        h[u] = og * Math.tanh(c[u]!);
+        cellMax = Math.max(cellMax, Math.abs(c[u]!));
+        hMax = Math.max(hMax, Math.abs(h[u]!));
+      }
+    }
+  }
+  return { cellMax, hMax };
+}
+
+interface QParams { scale: number; zp: number }
+
+function asymmetric(lo: number, hi: number): QParams {
+  lo = Math.min(lo, 0);
+  hi = Math.max(hi, 0);
+  if (hi - lo < 1e-8) hi = lo + 1e-8;
+  const scale = (hi - lo) / 255;
+  const zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
+  return { scale, zp };
+}
+
+/** Per-output-channel symmetric int8: w [fanIn, cout] (tfjs layout) → q [cout][fanIn] and scales. */
+function quantWeights(w: Float32Array, fanIn: number, cout: number): { q: Int8Array; s: Float64Array } {
+  const q = new Int8Array(fanIn * cout);
+  const s = new Float64Array(cout);
+  for (let o = 0; o < cout; o++) {
+    let m = 0;
+    for (let r = 0; r < fanIn; r++) m = Math.max(m, Math.abs(w[r * cout + o]!));
+    const sc = m > 0 ? m / 127 : 1;
+    s[o] = sc;
+    for (let r = 0; r < fanIn; r++) q[o * fanIn + r] = Math.max(-127, Math.min(127, Math.round(w[r * cout + o]! / sc)));
+  }
+  return { q, s };
+}
+
+const i32 = (a: number[]) => Int32Array.from(a);
+
+export interface QuantizeOptions {
+  /** Beats per calibration batch for the float model. */
+  batch?: number;
+  log?: (s: string) => void;
+}
+
+/** Quantizes `model` with activation ranges from `calib` (training beats only) into .ecgm bytes. */
+export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, calib: Calibration, opts: QuantizeOptions = {}): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
+  const { nodes, beat, rr, logits } = buildGraph(model);
+  const T = spec.input.length;
+  const nRR = spec.input.rr.features.length;
+  // ---- calibration: ranges of every node output (the fused group's last tfjs layer)
+  const probe = nodes.filter((n) => n.kind !== 'input' && n.kind !== 'softmax');
+  const layerOut = (name: string) => {
+    const base = name.endsWith('/logits') ? name.slice(0, -7) : name;
+    return model.getLayer(base);
+  };
+  // The logits are the pre-softmax Dense output: expose them by a linear copy of the Dense layer.
+  const outputs: tf.SymbolicTensor[] = [];
+  const logitsDense = logits.layer as tf.layers.Layer;
+  for (const n of probe) {
+    if (n === logits) {
+      const linear = tf.layers.dense({ units: logits.cout!, activation: 'linear', name: `${logitsDense.name}__int8_logits`, weights: logitsDense.getWeights() });
+      outputs.push(linear.apply(inboundOf(logitsDense)[0]!.output as tf.SymbolicTensor) as tf.SymbolicTensor);
+    } else outputs.push(layerOut(n.outLayer).output as tf.SymbolicTensor);
+  }
+  const lstmInputs = new Map<Node, Float32Array[]>();
+  const probeModel = tf.model({ inputs: model.inputs, outputs });
+  const lo = new Float64Array(probe.length).fill(Infinity), hi = new Float64Array(probe.length).fill(-Infinity);
+  let rrLo = Infinity, rrHi = -Infinity, bLo = Infinity, bHi = -Infinity;
+  const batch = opts.batch ?? 512;
+  const lstmSample = Math.min(calib.n, 1500);
+  for (let s = 0; s < calib.n; s += batch) {
+    const m = Math.min(batch, calib.n - s);
+    const xb = calib.beats.subarray(s * T, (s + m) * T);
+    const xr = calib.rr.subarray(s * nRR, (s + m) * nRR);
+    for (const v of xb) { if (v < bLo) bLo = v; if (v > bHi) bHi = v; }
+    for (const v of xr) { if (v < rrLo) rrLo = v; if (v > rrHi) rrHi = v; }
+    const outs = tf.tidy(() => {
+      const r = probeModel.predict([tf.tensor3d(xb, [m, T, 1]), tf.tensor2d(xr, [m, nRR])]);
+      return Array.isArray(r) ? r : [r];
+    });
+    for (let k = 0; k < probe.length; k++) {
+      const d = outs[k]!.dataSync() as Float32Array;
+      let a = lo[k]!, b = hi[k]!;
+      for (const v of d) { if (v < a) a = v; if (v > b) b = v; }
+      lo[k] = a; hi[k] = b;
+    }
+    for (const n of probe) {
+      if (n.kind !== 'lstm' || s >= lstmSample) continue;
+      const src = n.inputs[0]!;
+      const k = probe.indexOf(src);
+      const d = k >= 0 ? (outs[k]!.dataSync() as Float32Array) : null;
+      if (!d) throw new Error(`LSTM ${n.layer.name}: its input is not a probed layer`);
+      const arr = lstmInputs.get(n) ?? [];
+      arr.push(Float32Array.from(d));
+      lstmInputs.set(n, arr);
+    }
+    tf.dispose(outs);
+  }
+  const report: QuantizeReport = { ops: [], ranges: {}, lstm: [] };
+  // ---- quantization parameters of every tensor
+  const q = new Map<Node, QParams & { dtype: 'int8' | 'int16' }>();
+  q.set(beat, { ...asymmetric(bLo, bHi), dtype: 'int8' });
+  q.set(rr, { ...asymmetric(rrLo, rrHi), dtype: 'int8' });
+  report.ranges['beat'] = [bLo, bHi];
+  report.ranges['rr'] = [rrLo, rrHi];
+  const lstmInfo = new Map<Node, { cellFrac: number; hScale: number }>();
+  for (const [k, n] of probe.entries()) {
+    report.ranges[n.outLayer] = [lo[k]!, hi[k]!];
+    if (n === logits) {
+      const m = Math.max(Math.abs(lo[k]!), Math.abs(hi[k]!), 1e-6) * 1.25;
+      q.set(n, { scale: m / 32767, zp: 0, dtype: 'int16' });
+    } else if (n.kind === 'maxpool' || n.kind === 'avgpool' || n.kind === 'gap' || n.kind === 'reshape' || n.kind === 'attention' || n.kind === 'clamp') {
+      q.set(n, { ...q.get(n.inputs[0]!)!, dtype: 'int8' }); // same quantization as the input
+    } else if (n.kind === 'lstm') {
+      const c = cfg(n.layer);
+      const inShape = n.inputs[0]!.shape;
+      const xs = lstmInputs.get(n)!;
+      let cellMax = 0, hMax = 0;
+      for (const x of xs) {
+        const r = lstmRanges(n.layer, x, x.length / (inShape[0]! * inShape[1]!), inShape[0]!, inShape[1]!, c.recurrentActivation === 'hardSigmoid');
+        cellMax = Math.max(cellMax, r.cellMax);
+        hMax = Math.max(hMax, r.hMax);
+      }
+      hMax = Math.min(1, Math.max(hMax, 1e-3));
+      const cellFrac = Math.max(8, Math.min(14, Math.floor(Math.log2(32767 / Math.max(cellMax * 1.25, 1e-3)))));
+      lstmInfo.set(n, { cellFrac, hScale: hMax / 127 });
+      report.lstm.push({ layer: n.layer.name, cellMax, hMax, cellFrac });
+      q.set(n, { scale: hMax / 127, zp: 0, dtype: 'int8' });
+    } else {
+      q.set(n, { ...asymmetric(lo[k]!, hi[k]!), dtype: 'int8' });
+    }
+  }
+  // The attention output must share its input's quantization; so must pooling (already set above).
+  // ---- emit tensors and ops
+  const tensors: FileTensor[] = [];
+  const ops: FileOp[] = [];
+  const tid = new Map<Node, number>();
+  const act = (n: Node): number => {
+    const p = q.get(n)!;
+    tensors.push({ dtype: p.dtype, kind: 'activation', shape: n.kind === 'softmax' ? [logits.cout!] : n.shape, scale: p.scale, zeroPoint: p.zp });
+    tid.set(n, tensors.length - 1);
+    return tensors.length - 1;
+  };
+  const cst = (dtype: 'int8' | 'int32', shape: number[], data: Int8Array | Int32Array): number => {
+    tensors.push({ dtype, kind: 'constant', shape, data });
+    return tensors.length - 1;
+  };
+  act(beat);
+  act(rr);
+  let probsId = -1;
+  for (const n of nodes) {
+    if (n.kind === 'input') continue;
+    const inQ = n.inputs.map((i) => q.get(i)!);
+    const ins = n.inputs.map((i) => tid.get(i)!);
+    if (n.kind === 'softmax') {
+      const lq = q.get(logits)!;
+      tensors.push({ dtype: 'int16', kind: 'activation', shape: [logits.cout!], scale: 1 / 32768, zeroPoint: 0 });
+      probsId = tensors.length - 1;
+      ops.push({ op: 'softmax', tensors: [ins[0]!, probsId], params: quantizeMultiplier(lq.scale * 4096) });
+      report.ops.push({ op: 'softmax', layer: n.layer.name });
+      continue;
+    }
+    const oq = q.get(n)!;
+    const clampLo = (relu: boolean) => (relu ? oq.zp : -128);
+    switch (n.kind) {
+      case 'conv':
+      case 'dense': {
+        const fanIn = n.fanIn!, cout = n.cout!;
+        const { q: wq, s: ws } = quantWeights(n.w!, fanIn, cout);
+        const sx = inQ[0]!.scale;
+        const bias = new Int32Array(cout), mult = new Int32Array(cout), shift = new Int32Array(cout);
+        for (let o = 0; o < cout; o++) {
+          bias[o] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(n.b![o]! / (sx * ws[o]!))));
+          [mult[o], shift[o]] = quantizeMultiplier((sx * ws[o]!) / oq.scale);
+        }
+        let wShape: number[];
+        if (n.kind === 'conv') {
+          const k = cfg(n.layer).kernelSize as number;
+          const cin = fanIn / k;
+          wShape = [cout, k, cin]; // tfjs row j·cin + c == file (o·k + j)·cin + c: already in this order
+        } else wShape = [cout, fanIn];
+        const wId = cst('int8', wShape, wq), bId = cst('int32', [cout], bias), mId = cst('int32', [cout], mult), sId = cst('int32', [cout], shift);
+        const out = act(n);
+        if (n.kind === 'conv') {
+          const k = cfg(n.layer).kernelSize as number;
+          ops.push({ op: 'conv1d', tensors: [ins[0]!, wId, bId, mId, sId, out], params: [Math.floor((k - 1) / 2), clampLo(n.relu), 127] });
+        } else {
+          const is16 = oq.dtype === 'int16';
+          ops.push({ op: 'dense', tensors: [ins[0]!, wId, bId, mId, sId, out], params: is16 ? [-32768, 32767] : [clampLo(n.relu), 127] });
+        }
+        break;
+      }
+      case 'maxpool':
+      case 'avgpool': {
+        const c = cfg(n.layer);
+        const pool = (Array.isArray(c.poolSize) ? c.poolSize[0] : c.poolSize) as number;
+        const stride = ((Array.isArray(c.strides) ? c.strides[0] : c.strides) ?? pool) as number;
+        const Tin = n.inputs[0]!.shape[0]!;
+        const To = n.shape[0]!;
+        const padLeft = c.padding === 'same' ? Math.floor(Math.max((To - 1) * stride + pool - Tin, 0) / 2) : 0;
+        const out = act(n);
+        ops.push({ op: n.kind === 'maxpool' ? 'maxpool1d' : 'avgpool1d', tensors: [ins[0]!, out], params: [pool, stride, padLeft] });
+        break;
+      }
+      case 'gap':
+      case 'reshape': {
+        const out = act(n);
+        ops.push({ op: n.kind === 'gap' ? 'global_avgpool1d' : 'reshape', tensors: [ins[0]!, out] });
+        break;
+      }
+      case 'clamp': {
+        const out = act(n);
+        ops.push({ op: 'clamp', tensors: [ins[0]!, out], params: [oq.zp, 127] });
+        break;
+      }
+      case 'lstm': {
+        const c = cfg(n.layer);
+        const [k, rk, b] = n.layer.getWeights().map((t) => t.dataSync() as Float32Array);
+        const cin = n.inputs[0]!.shape[1]!;
+        const U = c.units as number, G = 4 * U;
+        const { q: wxq, s: wxs } = quantWeights(k!, cin, G);
+        const { q: whq, s: whs } = quantWeights(rk!, U, G);
+        const info = lstmInfo.get(n)!;
+        const sx = inQ[0]!.scale, sh = info.hScale;
+        const bias = new Int32Array(G), mx = new Int32Array(G), sxs = new Int32Array(G), mh = new Int32Array(G), shs = new Int32Array(G);
+        for (let j = 0; j < G; j++) {
+          bias[j] = Math.round((b ? b[j]! : 0) * 4096);
+          [mx[j], sxs[j]] = quantizeMultiplier(sx * wxs[j]! * 4096);
+          [mh[j], shs[j]] = quantizeMultiplier(sh * whs[j]! * 4096);
+        }
+        const ids = [cst('int8', [G, cin], wxq), cst('int8', [G, U], whq), cst('int32', [G], bias), cst('int32', [G], mx), cst('int32', [G], sxs), cst('int32', [G], mh), cst('int32', [G], shs)];
+        const out = act(n);
+        const [om, os] = quantizeMultiplier(1 / (32768 * sh));
+        ops.push({ op: 'lstm', tensors: [ins[0]!, ...ids, out], params: [c.returnSequences ? 1 : 0, info.cellFrac, om, os, c.recurrentActivation === 'hardSigmoid' ? 1 : 0] });
+        break;
+      }
+      case 'attention': {
+        const [W, b, v] = n.layer.getWeights().map((t) => t.dataSync() as Float32Array);
+        const H = n.inputs[0]!.shape[1]!;
+        const A = b!.length;
+        const { q: wq, s: ws } = quantWeights(W!, H, A);
+        const sh = inQ[0]!.scale;
+        const bias = new Int32Array(A), m = new Int32Array(A), s = new Int32Array(A);
+        for (let a = 0; a < A; a++) {
+          bias[a] = Math.round(b![a]! * 4096);
+          [m[a], s[a]] = quantizeMultiplier(sh * ws[a]! * 4096);
+        }
+        let vmax = 0;
+        for (const x of v!) vmax = Math.max(vmax, Math.abs(x));
+        const sv = vmax > 0 ? vmax / 127 : 1;
+        const vq = Int8Array.from(v!, (x) => Math.max(-127, Math.min(127, Math.round(x / sv))));
+        const ids = [cst('int8', [A, H], wq), cst('int32', [A], bias), cst('int32', [A], m), cst('int32', [A], s), cst('int8', [A], vq)];
+        const out = act(n);
+        ops.push({ op: 'attention', tensors: [ins[0]!, ...ids, out], params: quantizeMultiplier((sv / 32768) * 4096) });
+        break;
+      }
+      case 'add': {
+        const qa = inQ[0]!, qb = inQ[1]!;
+        const ra = qa.scale / oq.scale, rb = qb.scale / oq.scale;
+        const shift = Math.max(1, Math.min(62, 30 - Math.floor(Math.log2(Math.max(ra, rb)))));
+        const out = act(n);
+        ops.push({ op: 'add', tensors: [ins[0]!, ins[1]!, out], params: [Math.round(ra * 2 ** shift), Math.round(rb * 2 ** shift), shift, clampLo(n.relu), 127] });
+        break;
+      }
+      case 'concat': {
+        const table: number[] = [];
+        for (const iq of inQ) {
+          if (iq.scale === oq.scale && iq.zp === oq.zp) table.push(0, 0);
+          else table.push(...quantizeMultiplier(iq.scale / oq.scale));
+        }
+        const tId = cst('int32', [inQ.length, 2], i32(table));
+        const out = act(n);
+        ops.push({ op: 'concat', tensors: [...ins, tId, out] });
+        break;
+      }
+      default:
+        throw new Error(`internal: unhandled node kind ${n.kind}`);
+    }
+    report.ops.push({ op: ops[ops.length - 1]!.op, layer: n.outLayer });
+  }
+  const contents: ModelFileContents = {
+    spec: fileSpec(spec),
+    classes: [...spec.classes],
+    tensors,
+    ops,
+    io: { beat: tid.get(beat)!, rr: tid.get(rr)!, logits: tid.get(logits)!, probs: probsId },
+  };
+  return { bytes: writeModelFile(contents), report };
+}
+
+export function fileSpec(spec: ModelSpec): FileInputSpec {
+  const s = spec.input;
+  return {
+    fs: s.fs,
+    fsModel: s.fsModel,
+    decimation: s.decimation,
+    before: s.before,
+    after: s.after,
+    length: s.length,
+    filter: { name: s.filter.name, mains: s.filter.mains },
+    normalization: { kind: s.normalization.kind, eps: s.normalization.eps },
+    rr: { features: [...s.rr.features] as RRFeatureName[], recordWindow: s.rr.recordWindow, localWindow: s.rr.localWindow, clampMin: s.rr.clampMin, clampMax: s.rr.clampMax },
+    arch: spec.arch,
+  };
+}
