@@ -118,6 +118,7 @@ export class BoardLink extends EventEmitter {
   private leadOff = { plus: false, minus: false };
   private lastStallProbe = 0;
   private overflowGap: GapChunk | null = null;
+  private restarting = false;
 
   constructor(opts: LinkOptions) {
     super();
@@ -447,6 +448,8 @@ export class BoardLink extends EventEmitter {
   }
 
   private async rehandshake(info: BoardInfo): Promise<void> {
+    if (this.restarting) return; // one restart at a time: late answers to stall probes must not restart again
+    this.restarting = true;
     try {
       this.checkVersion(info);
       this.info = { ...info, status: info.status & ~INFO_BOOT };
@@ -458,6 +461,8 @@ export class BoardLink extends EventEmitter {
       } else {
         this.fault('command', `restarting the stream failed: ${(err as Error).message}`);
       }
+    } finally {
+      this.restarting = false;
     }
   }
 
