@@ -140,9 +140,9 @@ export function matrixPlot(m: number[][], rowLabels: string[], colLabels: string
   const cell = opts.cell ?? 56;
   const R = m.length, C = m[0]?.length ?? 0;
   const x0 = 80, y0 = 50;
-  const W = x0 + C * cell + 30, H = y0 + R * cell + 50;
+  const W = Math.max(x0 + C * cell + 30, Math.ceil((opts.title?.length ?? 0) * 7.2) + 20), H = y0 + R * cell + 50;
   const body: string[] = [];
-  if (opts.title) body.push(`<text x="${x0 + (C * cell) / 2}" y="20" text-anchor="middle" font-size="13" font-weight="bold">${esc(opts.title)}</text>`);
+  if (opts.title) body.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="13" font-weight="bold">${esc(opts.title)}</text>`);
   const gmax = Math.max(1, ...m.flat());
   for (let r = 0; r < R; r++) {
     const rs = m[r]!.reduce((a, b) => a + b, 0);
