@@ -10,6 +10,7 @@ import { trainCommand } from './train.js';
 import { ganCommand } from './gan.js';
 import { ensembleCommand } from './ensemble.js';
 import { reportCommand } from './report.js';
+import { exportCommand } from './export.js';
 
 export const COMMANDS: CommandSpec[] = [
   infoCommand,
@@ -21,4 +22,5 @@ export const COMMANDS: CommandSpec[] = [
   ganCommand,
   ensembleCommand,
   reportCommand,
+  exportCommand,
 ];
