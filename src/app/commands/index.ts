@@ -8,6 +8,8 @@ import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { ganCommand } from './gan.js';
+import { boardCommand } from './board.js';
+import { monitorCommand } from './monitor.js';
 import { ensembleCommand } from './ensemble.js';
 import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
@@ -20,6 +22,8 @@ export const COMMANDS: CommandSpec[] = [
   demoCommand,
   trainCommand,
   ganCommand,
+  boardCommand,
+  monitorCommand,
   ensembleCommand,
   reportCommand,
   exportCommand,
