@@ -15,7 +15,8 @@ evaluate  realism evidence: trains a beat-only classifier on real training beats
           synthetic beats it assigns to their intended class (next to its recall on real validation beats), and
           the distance of each synthetic beat to its nearest real training beat of the same class (next to the
           same distance for real validation beats and, leave-one-out, for training beats). Writes
-          <gan>/realism.json. Default --gan models/gan/<protocol>, --n 1000 synthetic beats per class.
+          <gan>/realism.json and docs/figures/gan-<protocol>-samples.svg (--figures DIR to change).
+          Default --gan models/gan/<protocol>, --n 1000 synthetic beats per class.
 
 Options:
   --db DIR        MIT-BIH folder (default $ECG_EDGE_DATA/mitdb)
@@ -66,7 +67,7 @@ async function trainCmd(o: Record<string, unknown>): Promise<number> {
   const data = ganData(split.train, spec);
   const trainCounts: Record<string, number> = {};
   data.cfg.classes.forEach((c, k) => (trainCounts[CLASS_NAMES[c]!] = data.counts[k]!));
-  console.error(`gan: ${protocol}: training beats ${Object.entries(trainCounts).map(([k, v]) => `${k} ${v}`).join(', ')} (${split.description.split(',')[0]})`);
+  console.error(`gan: ${protocol}: training beats ${Object.entries(trainCounts).map(([k, v]) => `${k} ${v}`).join(', ')}; split: ${split.description}`);
   const t1 = Date.now();
   const { gan, history } = trainGan(data, {
     steps, batch, seed, lr, logEvery: Math.max(1, Math.round(steps / 30)),
@@ -95,8 +96,15 @@ async function evaluateCmd(o: Record<string, unknown>): Promise<number> {
   const dir = path.resolve((o.gan as string | undefined) ?? defaultGanDir(protocol));
   const gan = await ConditionalGan.load(dir);
   const res = await evaluateRealism(gan, protocol, db, { nPerClass: nPer, seed, log: (s) => console.error(s) });
-  fs.writeFileSync(path.join(dir, 'realism.json'), JSON.stringify(res, null, 2) + '\n');
-  if (o.json) console.log(JSON.stringify(res));
+  const { samplesSvg, ...json } = res;
+  fs.writeFileSync(path.join(dir, 'realism.json'), JSON.stringify(json, null, 2) + '\n');
+  if (samplesSvg) {
+    const figDir = path.resolve((o.figures as string | undefined) ?? 'docs/figures');
+    fs.mkdirSync(figDir, { recursive: true });
+    fs.writeFileSync(path.join(figDir, `gan-${protocol}-samples.svg`), samplesSvg);
+    console.error(`gan: wrote ${path.join(figDir, `gan-${protocol}-samples.svg`)}`);
+  }
+  if (o.json) console.log(JSON.stringify(json));
   else console.log(formatRealism(res));
   console.error(`gan: wrote ${path.join(dir, 'realism.json')}`);
   return 0;
@@ -112,7 +120,7 @@ export const ganCommand: CommandSpec = {
       {
         protocol: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' },
-        gan: { type: 'string' }, n: { type: 'string' }, json: { type: 'boolean' },
+        gan: { type: 'string' }, n: { type: 'string' }, json: { type: 'boolean' }, figures: { type: 'string' },
       },
       help,
     );

@@ -6,6 +6,7 @@ import { gatherBeats } from '../dataset/features.js';
 import { rng } from '../engine.js';
 import type { ConditionalGan } from './index.js';
 import { nearestDistances, summarize, trainMorphologyClassifier, predictClasses, type Summary } from './realism.js';
+import { traceGrid, PALETTE } from '../report/svg.js';
 
 export interface RealismClass {
   class: string;
@@ -32,6 +33,8 @@ export interface RealismResult {
   gan: { steps?: number; seed?: number; trainCounts?: Record<string, number> };
   classifier: { classes: string[]; steps: number; trainedOn: string; validationAccuracy: number | null };
   classes: RealismClass[];
+  /** SVG: real training beats (top row) and synthetic beats (bottom row) of each class. */
+  samplesSvg?: string;
   createdAt: string;
   seconds: number;
 }
@@ -80,6 +83,9 @@ export async function evaluateRealism(
   vaPred.forEach((p, i) => { if (p === va.label[i]) correct++; });
   const out: RealismClass[] = [];
   const nPer = opts.nPerClass ?? 1000;
+  const realPanels: { traces: Float32Array[]; title: string; color: string }[] = [];
+  const synthPanels: { traces: Float32Array[]; title: string; color: string }[] = [];
+  const show = 12;
   for (const c of gan.cfg.classes) {
     const name = CLASS_NAMES[c]!;
     const synth = gan.generateBeats(c, nPer, seed * 1000 + c, spec.normalization.eps);
@@ -96,6 +102,13 @@ export async function evaluateRealism(
     // Leave-one-out among training beats: a subsample against all training beats, skipping the beat itself.
     const nnLoo = looRows(looQ, realTrain, T);
     const nnSS = nearestDistances(synth, synth, T, { excludeSelf: true });
+    const pickRows = (a: Float32Array, k: number, sd: number) => {
+      const m = a.length / T, r = rng(sd), rows: Float32Array[] = [];
+      for (let j = 0; j < Math.min(k, m); j++) { const i = Math.floor(r() * m); rows.push(a.slice(i * T, (i + 1) * T)); }
+      return rows;
+    };
+    realPanels.push({ traces: pickRows(realTrain, show, seed + 7), title: `real ${name} (training beats)`, color: PALETTE[0]! });
+    synthPanels.push({ traces: pickRows(synth, show, seed + 8), title: `synthetic ${name} (GAN)`, color: PALETTE[1]! });
     const r: RealismClass = {
       class: name,
       nReal: realTrain.length / T,
@@ -119,6 +132,7 @@ export async function evaluateRealism(
     gan: { steps: gan.meta?.steps, seed: gan.meta?.seed, trainCounts: gan.meta?.trainCounts },
     classifier: { classes: clsList.map((k) => CLASS_NAMES[k]!), steps, trainedOn: 'real training beats of the protocol (class-balanced batches, beat only, no RR)', validationAccuracy: va.label.length ? correct / va.label.length : null },
     classes: out,
+    samplesSvg: traceGrid([...realPanels, ...synthPanels], { cols: realPanels.length, title: `${protocol}: ${show} random real vs synthetic beats per class (z-scored model input)` }),
     createdAt: new Date().toISOString(),
     seconds: Math.round((Date.now() - t0) / 1000),
   };

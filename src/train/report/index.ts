@@ -182,7 +182,7 @@ function perClassTable(r: ModelResult): string[] {
   return out;
 }
 
-function realismSection(root: string, protocol: string): string[] {
+function realismSection(root: string, protocol: string, figuresDir?: string): string[] {
   const p = path.join(root, 'gan', protocol, 'realism.json');
   const j = readJson(p) as null | { classes: { class: string; nSynthetic: number; acceptance: number; realValidationRecall: number | null; nValidation: number; nReal: number; nnSynthetic: Sum; nnRealValidation: Sum | null; nnRealTrainLeaveOneOut: Sum; nnSyntheticToSynthetic: Sum }[]; classifier: { validationAccuracy: number | null; classes: string[] }; gan: { steps?: number; trainCounts?: Record<string, number> }; createdAt: string };
   type Sum = { median: number; p5: number; p95: number };
@@ -198,6 +198,7 @@ function realismSection(root: string, protocol: string): string[] {
   ];
   for (const c of j.classes) out.push(`| ${c.class} | ${c.nSynthetic} | ${pct(c.acceptance)} | ${pct(c.realValidationRecall)} (n=${c.nValidation}) | ${s(c.nnSynthetic)} | ${s(c.nnRealValidation)} | ${s(c.nnRealTrainLeaveOneOut)} | ${s(c.nnSyntheticToSynthetic)} |`);
   out.push('');
+  if (figuresDir && fs.existsSync(path.join(figuresDir, `gan-${protocol}-samples.svg`))) out.push(`![real vs synthetic beats](figures/gan-${protocol}-samples.svg)`, '');
   return out;
 }
 
@@ -213,7 +214,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   const lines: string[] = [`### ${protocol}`, ''];
   if (!modelDirs.length) {
     lines.push(`No trained models under ${path.join(path.relative(process.cwd(), o.modelsRoot), protocol)}/ yet (train with \`ecg-edge train --protocol ${protocol} ...\`).`, '');
-    lines.push(...realismSection(o.modelsRoot, protocol));
+    lines.push(...realismSection(o.modelsRoot, protocol, o.figuresDir));
     return { lines, results: [] };
   }
   const results: ModelResult[] = [];
@@ -293,7 +294,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     for (const [a, b] of lossPairs) lines.push(`| ${a.info.arch}${a.info.gan ? ' +GAN' : ''} | ${a.info.name} / ${b.info.name} | ${f3(a.metrics.macroF1)} → ${f3(b.metrics.macroF1)} | ${f3(a.ec57.sveb.f1)} → ${f3(b.ec57.sveb.f1)} | ${f3(a.ec57.veb.f1)} → ${f3(b.ec57.veb.f1)} |`);
     lines.push('');
   }
-  lines.push(...realismSection(o.modelsRoot, protocol));
+  lines.push(...realismSection(o.modelsRoot, protocol, o.figuresDir));
   const best = [...results].sort((a, b) => (b.metrics.macroF1 ?? 0) - (a.metrics.macroF1 ?? 0))[0]!;
   lines.push(`Per-class figures of the best model by macro F1 (${best.info.name}):`, '', ...perClassTable(best), '');
   lines.push('Figures (confusion matrix · ROC · Grad-CAM):', '');

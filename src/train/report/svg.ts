@@ -201,3 +201,25 @@ export function heatTraceGrid(panels: HeatTracePanel[], opts: { cols?: number; p
   });
   return doc(W, H, body);
 }
+
+/** A grid of small panels, each overlaying several traces (e.g. real vs synthetic beats). */
+export function traceGrid(panels: { traces: ArrayLike<number>[]; title?: string; color?: string }[], opts: { cols?: number; panelW?: number; panelH?: number; title?: string } = {}): string {
+  const cols = Math.max(1, Math.min(opts.cols ?? 3, panels.length));
+  const rows = Math.ceil(panels.length / cols);
+  const pw = opts.panelW ?? 240, ph = opts.panelH ?? 160;
+  const top = opts.title ? 28 : 8;
+  const W = cols * pw + 10, H = top + rows * ph + 10;
+  const body: string[] = [];
+  if (opts.title) body.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(opts.title)}</text>`);
+  let lo = Infinity, hi = -Infinity;
+  for (const p of panels) for (const t of p.traces) for (let i = 0; i < t.length; i++) { lo = Math.min(lo, t[i]!); hi = Math.max(hi, t[i]!); }
+  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
+  panels.forEach((p, k) => {
+    const T = Math.max(1, ...p.traces.map((t) => t.length));
+    const f: Frame = { x0: 10 + (k % cols) * pw + 6, y0: top + Math.floor(k / cols) * ph + 18, w: pw - 16, h: ph - 30, xmin: 0, xmax: Math.max(1, T - 1), ymin: lo, ymax: hi };
+    body.push(`<rect x="${f.x0}" y="${f.y0}" width="${f.w}" height="${f.h}" fill="#fafafa" stroke="#bbb"/>`);
+    for (const t of p.traces) body.push(polyline(f, Array.from({ length: t.length }, (_, i) => i), t, `stroke="${p.color ?? PALETTE[0]}" stroke-width="0.9" stroke-opacity="0.55"`));
+    if (p.title) body.push(`<text x="${f.x0 + f.w / 2}" y="${f.y0 - 5}" text-anchor="middle">${esc(p.title)}</text>`);
+  });
+  return doc(W, H, body);
+}
