@@ -36,8 +36,14 @@ void accept(const DetectParams& p, DetectState& s, const Peak& pk, int64_t now, 
         s.rr[s.rr_i] = static_cast<int32_t>(rr);
         s.rr_i = (s.rr_i + 1) % kRR;
       }
-      const int64_t avg = s.rr_sum / s.rr_n;
-      s.sb_limit = avg * 166 / 100;
+      s.rr_med = static_cast<int32_t>(s.rr_sum / s.rr_n);
+      s.sb_limit = int64_t{s.rr_med} * 166 / 100;
+      // Clustering window: a quarter of the mean RR, within [150, 250] ms (wider at slow rates merges
+      // noise bumps around a beat; narrow at fast rates keeps consecutive beats apart).
+      int64_t mg = int64_t{s.rr_med} / 4;
+      if (mg > p.merge_max) mg = p.merge_max;
+      if (mg < p.merge) mg = p.merge;
+      s.merge = static_cast<int32_t>(mg);
     }
   }
   s.last_qrs_t = pk.t;
@@ -85,6 +91,14 @@ void decide(const DetectParams& p, DetectState& s, Peak pk, int64_t now, EventSi
   const int64_t since = pk.t - s.last_qrs_t;
   const int64_t thr1 = threshold1(s);
   if (since < p.refractory) return;
+  // Noise gate: a candidate earlier than 80 % of the mean RR must also stand 8x above the noise level.
+  // Rejections by this gate alone do not feed the noise level (no runaway when beats are rejected); the
+  // peak stays available to searchback.
+  const bool early = s.rr_n >= 4 && since * 100 < int64_t{s.rr_med} * 80;
+  if (early && pk.v > thr1 && pk.v <= 8 * s.npk) {
+    store_peak(s, pk);
+    return;
+  }
   if (pk.v > thr1) {
     if (since < p.twave && pk.slope * 4 < s.last_slope) {
       pk.twave = 1;
@@ -152,11 +166,12 @@ Status detect_design(int fs, DetectParams* p) {
   p->lw = odd_round(0.2 * fs);
   p->dw = (p->lw - 1) / 2;
   p->merge = ms(fs, 150);
+  p->merge_max = ms(fs, 250);
   p->refractory = ms(fs, 200);
   p->twave = ms(fs, 360);
   p->learn = 2 * fs;
   p->fid_half = ms(fs, 100);
-  p->lag = p->dh + p->m + p->dw + p->merge + 1;
+  p->lag = p->dh + p->m + p->dw + p->merge_max + 1;
   p->rr_min = ms(fs, 200);
   p->rr_max = 3 * fs;
   p->rr_init = ms(fs, 800);
@@ -177,6 +192,7 @@ void detect_prime(const DetectParams& p, DetectState* s, int32_t l0) {
   s->last_qrs_t = INT64_MIN / 2;
   s->last_decay_t = INT64_MIN / 2;
   s->sb_limit = int64_t{p.rr_init} * 166 / 100;
+  s->merge = p.merge;
   s->primed = true;
 }
 
@@ -203,7 +219,7 @@ void detect_step(const DetectParams& p, DetectState& s, int32_t l, EventSink& si
     }
   }
   s.prev_mwi = mwi;
-  if (s.has_cand && k - s.cand_k > p.merge) {
+  if (s.has_cand && k - s.cand_k > s.merge) {
     s.has_cand = false;
     confirm(p, s, k, sink);
   }

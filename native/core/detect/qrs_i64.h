@@ -5,9 +5,10 @@
 //   d  = (hp[n] - hp[n-2m]) >> sd                 central difference over 2m = 32 ms (peak gain ~16 Hz,
 //                                                 null at ~31 Hz: with hp and the 40 Hz low-pass, a QRS band)
 //   e  = d^2 ;  mwi = sum_{Lw}(e)                 moving-window integration (0.2 s), int64
-// Peaks of mwi are clustered (the largest local maximum within 0.15 s), then classified with adaptive
-// thresholds (signal/noise peak levels, threshold = noise + (signal - noise)/6), a 200 ms refractory period, T-wave rejection by slope (within
-// 360 ms), and searchback at half threshold after 1.66 mean RR. The fiducial mark is the largest |hp| near the
+// Peaks of mwi are clustered (the largest local maximum within a quarter RR, 150-250 ms), then classified
+// with adaptive thresholds (signal/noise peak levels, threshold = noise + (signal - noise)/6), a 200 ms
+// refractory period, T-wave rejection by slope (within 360 ms), a noise gate for early candidates (before 0.8 RR: must exceed 8x the noise level), and
+// searchback at half threshold after 1.66 mean RR. The fiducial mark is the largest |hp| near the
 // mwi peak, so the R (or the dominant deflection of an inverted/QS complex) is marked. Polarity-independent.
 // Fixed-size state, no heap. Times are in "l-index" (sample counter of the low-passed stream).
 #pragma once
@@ -30,7 +31,8 @@ struct DetectParams {
   int m = 0;                 // half-span of the derivative
   int sd = 0;                // right shift of the derivative
   int lw = 0, dw = 0;        // mwi length (odd) and delay
-  int merge = 0;             // a peak must be the largest local max within this many samples after it
+  int merge = 0;             // a peak must be the largest local max within this many samples after it (min)
+  int merge_max = 0;         // ... at most (the window is a quarter of the mean RR within [merge, merge_max])
   int refractory = 0;        // 200 ms
   int twave = 0;             // 360 ms
   int learn = 0;             // 2 s
@@ -85,6 +87,8 @@ struct DetectState {
   int32_t rr[kRR];
   int rr_n, rr_i;
   int64_t rr_sum;
+  int32_t rr_med;                 // mean of the last kRR intervals (accepted beats, 0.2-3 s)
+  int32_t merge;                  // current clustering window (grows with the RR interval)
   int64_t sb_limit;
   Peak store[kPeakStore];
   int store_n;
