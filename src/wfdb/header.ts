@@ -158,13 +158,9 @@ export function readHeader(recordPath: string): Header {
   return parseHeader(text, file);
 }
 
-function fmtNumber(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(x);
-}
-
 /** Formats a header as WFDB text (the form PhysioNet's tools read). */
 export function formatHeader(h: Header): string {
-  const rec = [h.record, String(h.nSignals), fmtNumber(h.fs), String(h.nSamples)];
+  const rec = [h.record, String(h.nSignals), String(h.fs), String(h.nSamples)];
   if (h.baseTime) rec.push(h.baseTime);
   if (h.baseDate) rec.push(h.baseDate);
   const lines = [rec.join(' ')];
@@ -173,7 +169,7 @@ export function formatHeader(h: Header): string {
     if (s.samplesPerFrame !== 1) fmt += `x${s.samplesPerFrame}`;
     if (s.skew) fmt += `:${s.skew}`;
     if (s.byteOffset) fmt += `+${s.byteOffset}`;
-    let gain = fmtNumber(s.gain);
+    let gain = String(s.gain);
     if (s.baseline !== s.adcZero) gain += `(${s.baseline})`;
     gain += `/${s.units}`;
     const fields = [s.fileName, fmt, gain, s.adcResolution, s.adcZero, s.initValue, s.checksum, s.blockSize].map(String);
