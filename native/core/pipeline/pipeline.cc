@@ -46,7 +46,7 @@ size_t Pipeline::flush_frames() const {
 
 void Pipeline::end_second() {
   const int C = cfg_.channels;
-  const int64_t second = n_in_ / cfg_.fs;
+  const int64_t second = (n_in_ - 1) / cfg_.fs;  // n_in_ already counts the last frame of the second
   for (int c = 0; c < C; ++c) {
     ChannelState& ch = ch_[c];
     uint8_t f = 0;
