@@ -188,12 +188,9 @@ class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
     return false;
   }
 
-  Napi::Object Collect(Napi::Env env, const std::vector<int32_t>& out, size_t frames, int64_t start) {
-    const int C = p_ ? p_->config().channels : 1;
+  Napi::Object Collect(Napi::Env env, Napi::Int32Array filtered, int64_t start) {
     Napi::Object r = Napi::Object::New(env);
-    Napi::Int32Array f = Napi::Int32Array::New(env, frames * C);
-    if (frames) std::memcpy(f.Data(), out.data(), frames * C * sizeof(int32_t));
-    r.Set("filtered", f);
+    r.Set("filtered", filtered);
     r.Set("start", Napi::Number::New(env, static_cast<double>(start)));
     Napi::Array peaks = Napi::Array::New(env, peaks_.size());
     for (size_t i = 0; i < peaks_.size(); ++i) {
@@ -234,25 +231,36 @@ class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
   Napi::Value Push(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!Alive(env)) return env.Undefined();
-    std::vector<int32_t> in;
-    if (info.Length() < 1 || !ReadSamples(env, info[0], &in)) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsTypedArray()) return ThrowType(env, "push: block must be an Int16Array or Int32Array");
+    Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+    const napi_typedarray_type type = ta.TypedArrayType();
+    if (type != napi_int16_array && type != napi_int32_array)
+      return ThrowType(env, "push: block must be an Int16Array or Int32Array");
     const size_t C = static_cast<size_t>(p_->config().channels);
-    if (in.size() % C != 0) return ThrowRange(env, "push: block length must be a multiple of the channel count");
-    const size_t frames = in.size() / C;
+    const size_t len = ta.ElementLength();
+    if (len % C != 0) return ThrowRange(env, "push: block length must be a multiple of the channel count");
+    const size_t frames = len / C;
     const int64_t start = p_->frames_in() - p_->delay() < 0 ? 0 : p_->frames_in() - p_->delay();
-    std::vector<int32_t> out(in.size());
+    // Output written straight into the result's buffer (at most one output frame per input frame).
+    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, len * sizeof(int32_t));
+    int32_t* out = static_cast<int32_t*>(buf.Data());
+    const int16_t* in16 = type == napi_int16_array ? ta.As<Napi::Int16Array>().Data() : nullptr;
+    const int32_t* in32 = type == napi_int32_array ? ta.As<Napi::Int32Array>().Data() : nullptr;
+    int32_t tmp[ecg::dsp::kMaxFs * ecg::pipeline::kMaxChannels];
     size_t done = 0, total_out = 0;
     const size_t chunk = p_->max_frames_per_push();
     while (done < frames) {
       const size_t n = frames - done < chunk ? frames - done : chunk;
+      const int32_t* src = in32 ? in32 + done * C : tmp;
+      if (in16) for (size_t i = 0; i < n * C; ++i) tmp[i] = in16[done * C + i];
       size_t nout = 0;
-      if (p_->push(in.data() + done * C, n, out.data() + total_out * C, &nout) != ecg::Status::kOk)
+      if (p_->push(src, n, out + total_out * C, &nout) != ecg::Status::kOk)
         return ThrowRange(env, "push: rejected by the pipeline");
       total_out += nout;
       done += n;
       Drain();
     }
-    return Collect(env, out, total_out, start);
+    return Collect(env, Napi::Int32Array::New(env, total_out * C, buf, 0), start);
   }
 
   Napi::Value Flush(const Napi::CallbackInfo& info) {
@@ -265,7 +273,9 @@ class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
     if (p_->flush(out.data(), static_cast<size_t>(p_->delay()) + 1, &nout) != ecg::Status::kOk)
       return ThrowRange(env, "flush: rejected by the pipeline");
     Drain();
-    return Collect(env, out, nout, start);
+    Napi::Int32Array f = Napi::Int32Array::New(env, nout * C);
+    if (nout) std::memcpy(f.Data(), out.data(), nout * C * sizeof(int32_t));
+    return Collect(env, f, start);
   }
 
   Napi::Value Reset(const Napi::CallbackInfo& info) {

@@ -61,11 +61,20 @@ type NativeCtor = new (fs: number, channels: number, mains: number, railLo: numb
 
 const Q12 = 1 / 4096;
 
-function wrap(raw: RawOutput): PipelineOutput {
-  const q = raw.filtered;
+function toFloat(q: Int32Array): Float32Array {
   const f = new Float32Array(q.length);
   for (let i = 0; i < q.length; i++) f[i] = q[i] * Q12;
-  return { filtered: f, filteredQ12: q, start: raw.start, peaks: raw.peaks, quality: raw.quality };
+  return f;
+}
+
+function wrap(raw: RawOutput): PipelineOutput {
+  const q = raw.filtered;
+  let f: Float32Array | undefined;
+  // `filtered` is converted on first access (callers that only want peaks pay nothing for it).
+  return {
+    get filtered() { return (f ??= toFloat(q)); },
+    filteredQ12: q, start: raw.start, peaks: raw.peaks, quality: raw.quality,
+  };
 }
 
 export class Pipeline {

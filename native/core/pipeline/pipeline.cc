@@ -80,6 +80,7 @@ void Pipeline::step_frame(const int32_t* frame, int32_t* out, size_t* n_out, boo
     }
     detect::EventSink sink{scratch_, sizeof(scratch_) / sizeof(scratch_[0]), 0, 0};
     detect::detect_step(dp_, ch.det, o.lowpassed, sink);
+    if (sink.n == 0) continue;
     dropped_ += sink.dropped;
     for (size_t i = 0; i < sink.n; ++i) {
       const int64_t sample = scratch_[i].t - fd_.fir_delay;
