@@ -1,7 +1,9 @@
 // N-API glue for the signal path (native/core/dsp, detect, pipeline). Arguments are validated in TypeScript
 // (src/pipeline/); this layer re-checks types and ranges and returns JS errors, never throws C++ exceptions.
 #include <napi.h>
+#include <chrono>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <vector>
 #include "dsp/clean_f64.h"
@@ -311,8 +313,44 @@ class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
 
 }  // namespace
 
+// benchCore(signal: Int16Array, fs) -> { seconds, peaks }: runs the core pipeline (filter + detector + quality)
+// over one signal in 1-second pushes, timed inside C++ (no JS work inside the timed loop). For src/bench.
+Napi::Value BenchCore(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array ||
+      !info[1].IsNumber())
+    return ThrowType(env, "benchCore(signal: Int16Array, fs: number)");
+  Napi::Int16Array sig = info[0].As<Napi::Int16Array>();
+  ecg::pipeline::Config cfg;
+  cfg.fs = info[1].As<Napi::Number>().Int32Value();
+  std::unique_ptr<ecg::pipeline::Pipeline> p(new (std::nothrow) ecg::pipeline::Pipeline());
+  if (!p) return ThrowRange(env, "benchCore: out of memory");
+  if (p->configure(cfg) != ecg::Status::kOk) return ThrowRange(env, "benchCore: fs must be an integer from 125 to 1000");
+  const size_t n = sig.ElementLength();
+  std::vector<int32_t> in(n), out(n + 1000);
+  for (size_t i = 0; i < n; ++i) in[i] = sig[i];
+  ecg::pipeline::PeakEvent ev[256];
+  size_t peaks = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  size_t off = 0;
+  for (size_t i = 0; i < n; i += static_cast<size_t>(cfg.fs)) {
+    const size_t m = n - i < static_cast<size_t>(cfg.fs) ? n - i : static_cast<size_t>(cfg.fs);
+    size_t nout = 0;
+    p->push(in.data() + i, m, out.data() + off, &nout);
+    off += nout;
+    size_t k;
+    while ((k = p->take_peaks(ev, 256)) > 0) peaks += k;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("seconds", secs);
+  r.Set("peaks", static_cast<double>(peaks));
+  return r;
+}
+
 void InitPipelineClass(Napi::Env env, Napi::Object exports) {
   exports.Set("NativePipeline", NativePipeline::Define(env));
+  exports.Set("benchCore", Napi::Function::New(env, BenchCore, "benchCore"));
 }
 
 }  // namespace ecg_addon

@@ -11,6 +11,8 @@ export interface PipelineNative {
   cleanSignalQ12(signal: Int16Array | Int32Array, fs: number, mains: number): Int32Array;
   referenceClean(signal: Int16Array, fs: number, mains: number): Float64Array;
   filterDesign(fs: number, mains: number): FilterDesignInfo;
+  /** Core pipeline over one signal in 1-s pushes, timed in C++ (benchmark only). */
+  benchCore(signal: Int16Array, fs: number): { seconds: number; peaks: number };
 }
 
 export function pipelineNative(): PipelineNative {

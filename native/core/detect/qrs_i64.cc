@@ -196,48 +196,44 @@ void detect_prime(const DetectParams& p, DetectState* s, int32_t l0) {
   s->primed = true;
 }
 
-void detect_step(const DetectParams& p, DetectState& s, int32_t l, EventSink& sink) {
-  const int64_t k = s.k++;
-  const int32_t q = (l + 128) >> 8;
-  s.qsum += q - s.qring[(k - p.lh) & (kQRing - 1)];
-  s.qring[k & (kQRing - 1)] = q;
-  const int64_t hp = int64_t{p.lh} * s.qring[(k - p.dh) & (kQRing - 1)] - s.qsum;
-  s.hring[k & (kHRing - 1)] = hp;
-  const int64_t d = (hp - s.hring[(k - 2 * p.m) & (kHRing - 1)]) >> p.sd;
-  const int64_t e = d * d;
-  s.wsum += e - s.ering[(k - p.lw) & (kERing - 1)];
-  s.ering[k & (kERing - 1)] = e;
-  const int64_t mwi = s.wsum;
-  if (mwi > s.prev_mwi) {
-    s.rising = true;
-  } else if (mwi < s.prev_mwi && s.rising) {
-    s.rising = false;
-    if (!s.has_cand || s.prev_mwi > s.cand_v) {
-      s.has_cand = true;
-      s.cand_k = k - 1;
-      s.cand_v = s.prev_mwi;
-    }
-  }
-  s.prev_mwi = mwi;
+void detect_slow(const DetectParams& p, DetectState& s, int64_t k, EventSink& sink) {
   if (s.has_cand && k - s.cand_k > s.merge) {
     s.has_cand = false;
     confirm(p, s, k, sink);
   }
   if (s.learning) {
     if (k >= p.learn + p.lag) end_learning(p, s, k, sink);
-    return;
+  } else {
+    const int64_t now_t = k - p.lag;
+    if (s.sb_pending && now_t - s.last_qrs_t > s.sb_limit) searchback(p, s, k, sink);
+    const int64_t quiet_from = s.last_qrs_t > s.last_decay_t ? s.last_qrs_t : s.last_decay_t;
+    if (now_t - quiet_from > p.slow_reset && now_t - s.last_qrs_t > 2 * s.sb_limit) {
+      // Long silence: the signal may have shrunk (lead change, or an artifact raised the levels). Halve the
+      // levels, at most once per slow_reset period, and search the stored peaks again.
+      s.spk /= 2;
+      s.npk /= 2;
+      s.last_decay_t = now_t;
+      s.sb_pending = s.store_n > 0;
+    }
   }
-  const int64_t now_t = k - p.lag;
-  if (s.sb_pending && now_t - s.last_qrs_t > s.sb_limit) searchback(p, s, k, sink);
-  const int64_t quiet_from = s.last_qrs_t > s.last_decay_t ? s.last_qrs_t : s.last_decay_t;
-  if (now_t - quiet_from > p.slow_reset && now_t - s.last_qrs_t > 2 * s.sb_limit) {
-    // Long silence: the signal may have shrunk (lead change, or an artifact raised the levels). Halve the
-    // levels, at most once per slow_reset period, and search the stored peaks again.
-    s.spk /= 2;
-    s.npk /= 2;
-    s.last_decay_t = now_t;
-    s.sb_pending = s.store_n > 0;
+  // The first sample index at which any of the checks above can fire again (the per-sample path calls
+  // detect_slow only from then on; a new candidate lowers it).
+  int64_t next = INT64_MAX;
+  if (s.has_cand) next = s.cand_k + s.merge + 1;
+  if (s.learning) {
+    const int64_t t = int64_t{p.learn} + p.lag;
+    if (t < next) next = t;
+  } else {
+    if (s.sb_pending) {
+      const int64_t t = s.last_qrs_t + s.sb_limit + p.lag + 1;
+      if (t < next) next = t;
+    }
+    const int64_t quiet_from = s.last_qrs_t > s.last_decay_t ? s.last_qrs_t : s.last_decay_t;
+    const int64_t a = quiet_from + p.slow_reset, b = s.last_qrs_t + 2 * s.sb_limit;
+    const int64_t t = (a > b ? a : b) + p.lag + 1;
+    if (t < next) next = t;
   }
+  s.next_slow = next > k + 1 ? next : k + 1;
 }
 
 }  // namespace ecg::detect

@@ -96,13 +96,43 @@ struct DetectState {
   Peak learn_buf[kLearnMax];
   int learn_n;
   int noisy_peaks;                // sub-threshold peaks above half threshold since last read (quality)
+  int64_t next_slow;              // first k at which detect_slow() has work
   bool primed;
 };
 
 void detect_reset(DetectState* s);
 // Primes the filters as if l had been constant at l0 (Q12) forever.
 void detect_prime(const DetectParams& p, DetectState* s, int32_t l0);
-// One low-passed sample (Q12). Appends zero or more events to sink.
-void detect_step(const DetectParams& p, DetectState& s, int32_t l, EventSink& sink);
+// The rare, time-driven part of a step (candidate confirmation, classification, searchback, learning end).
+void detect_slow(const DetectParams& p, DetectState& s, int64_t k, EventSink& sink);
+
+// One low-passed sample (Q12). Appends zero or more events to sink. The feature chain runs inline; the
+// decision logic only when a timer is due (s.next_slow) — exactly as if it were checked every sample.
+inline void detect_step(const DetectParams& p, DetectState& s, int32_t l, EventSink& sink) {
+  const int64_t k = s.k++;
+  const int32_t q = (l + 128) >> 8;
+  s.qsum += q - s.qring[(k - p.lh) & (kQRing - 1)];
+  s.qring[k & (kQRing - 1)] = q;
+  const int64_t hp = int64_t{p.lh} * s.qring[(k - p.dh) & (kQRing - 1)] - s.qsum;
+  s.hring[k & (kHRing - 1)] = hp;
+  const int64_t d = (hp - s.hring[(k - 2 * p.m) & (kHRing - 1)]) >> p.sd;
+  const int64_t e = d * d;
+  s.wsum += e - s.ering[(k - p.lw) & (kERing - 1)];
+  s.ering[k & (kERing - 1)] = e;
+  const int64_t mwi = s.wsum;
+  if (mwi > s.prev_mwi) {
+    s.rising = true;
+  } else if (mwi < s.prev_mwi && s.rising) {
+    s.rising = false;
+    if (!s.has_cand || s.prev_mwi > s.cand_v) {
+      s.has_cand = true;
+      s.cand_k = k - 1;
+      s.cand_v = s.prev_mwi;
+      if (s.cand_k + s.merge + 1 < s.next_slow) s.next_slow = s.cand_k + s.merge + 1;
+    }
+  }
+  s.prev_mwi = mwi;
+  if (k >= s.next_slow) detect_slow(p, s, k, sink);
+}
 
 }  // namespace ecg::detect

@@ -27,6 +27,36 @@ struct CleanOut {
   int32_t clean;       // final output (Q12), delay clean_delay
 };
 
+// Symmetric FIR sum (Q30 x Q12 -> int64) over taps 0..2*half. The tap count is known at compile time for
+// every supported rate (half = round(0.03 fs) in [4, 30]), so the loop is fully unrolled per case; the
+// integer sum is exact, so the order does not matter.
+template <int H>
+inline int64_t fir_sym_fixed(const int32_t* h, const int32_t* w) {
+  int64_t a0 = int64_t{h[H]} * w[H], a1 = 0;
+  for (int k = 0; k + 1 < H; k += 2) {
+    a0 += int64_t{h[k]} * (w[k] + w[2 * H - k]);
+    a1 += int64_t{h[k + 1]} * (w[k + 1] + w[2 * H - 1 - k]);
+  }
+  if (H % 2) a0 += int64_t{h[H - 1]} * (w[H - 1] + w[H + 1]);
+  return a0 + a1;
+}
+
+inline int64_t fir_sym_q30(const int32_t* h, const int32_t* w, int half) {
+  switch (half) {
+#define ECG_FIR_CASE(H) case H: return fir_sym_fixed<H>(h, w);
+    ECG_FIR_CASE(4) ECG_FIR_CASE(5) ECG_FIR_CASE(6) ECG_FIR_CASE(7) ECG_FIR_CASE(8) ECG_FIR_CASE(9)
+    ECG_FIR_CASE(10) ECG_FIR_CASE(11) ECG_FIR_CASE(12) ECG_FIR_CASE(13) ECG_FIR_CASE(14) ECG_FIR_CASE(15)
+    ECG_FIR_CASE(16) ECG_FIR_CASE(17) ECG_FIR_CASE(18) ECG_FIR_CASE(19) ECG_FIR_CASE(20) ECG_FIR_CASE(21)
+    ECG_FIR_CASE(22) ECG_FIR_CASE(23) ECG_FIR_CASE(24) ECG_FIR_CASE(25) ECG_FIR_CASE(26) ECG_FIR_CASE(27)
+    ECG_FIR_CASE(28) ECG_FIR_CASE(29) ECG_FIR_CASE(30)
+#undef ECG_FIR_CASE
+    default: break;
+  }
+  int64_t acc = int64_t{h[half]} * w[half];
+  for (int k = 0; k < half; ++k) acc += int64_t{h[k]} * (w[k] + w[2 * half - k]);
+  return acc;
+}
+
 inline int32_t clamp_input(int32_t x) { return x < kInputMin ? kInputMin : (x > kInputMax ? kInputMax : x); }
 
 void clean_reset(CleanState* s);
@@ -47,16 +77,7 @@ inline CleanOut clean_step_q12(const FilterDesign& d, CleanState& s, int32_t x_a
   s.fir[pos] = a;
   s.fir[pos + n] = a;
   const int32_t* w = s.fir + pos;
-  // Two interleaved accumulators shorten the dependency chain (same exact integer sum).
-  int64_t acc2 = 0;
-  acc = int64_t{d.qfir[half]} * w[half];
-  int k = 0;
-  for (; k + 1 < half; k += 2) {
-    acc += int64_t{d.qfir[k]} * (w[k] + w[n - 1 - k]);
-    acc2 += int64_t{d.qfir[k + 1]} * (w[k + 1] + w[n - 2 - k]);
-  }
-  if (k < half) acc += int64_t{d.qfir[k]} * (w[k] + w[n - 1 - k]);
-  acc += acc2;
+  acc = fir_sym_q30(d.qfir, w, half);
   const int32_t l = static_cast<int32_t>((acc + (int64_t{1} << (kCoefShift - 1))) >> kCoefShift);
   // Baseline: exact integer running sums, one rounded normalization.
   const uint32_t i = s.i1++;
