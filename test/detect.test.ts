@@ -8,6 +8,7 @@ import { detect, peaksToAnnotations } from '../src/pipeline/index.js';
 import { compareRecord, findDetector, qrsReport, type RecordComparison } from '../src/eval/index.js';
 import { MITDB_RECORDS, fixturesDir, readAnnotations, readRecord, signalIndex } from '../src/wfdb/index.js';
 import { cli, root } from './cli-helpers.js';
+import { floatPipeline } from '../src/pipeline/reference/float-pipeline.js';
 
 const DATA = process.env.ECG_EDGE_DATA;
 if (!DATA) console.log('detect: ECG_EDGE_DATA is not set: the 48-record accuracy targets are skipped (fixtures are tested)');
@@ -46,6 +47,23 @@ describe('native detector on the fixture records (whole records, from 0)', () =>
     expect(Math.min(...lat)).toBeGreaterThan(0);
     // latency bound: confirmation lag + searchback after 1.66 x the longest mean RR (3 s), plus learning (2 s)
     expect(Math.max(...lat)).toBeLessThan(360 * 8);
+  });
+});
+
+describe('float64 TypeScript reference of the same algorithm (the benchmark yardstick)', () => {
+  it('finds the same beats as the fixed-point native pipeline on the fixtures (within 5 samples, >= 99.5%)', () => {
+    for (const r of ['100', '208']) {
+      const rec = readRecord(path.join(fixturesDir(), r));
+      const native = detect(rec).map((p) => p.sample);
+      const float = floatPipeline(rec.signals[0], rec.header.fs).map((p) => p.sample);
+      let j = 0, same = 0;
+      for (const t of native) {
+        while (j < float.length && float[j] < t - 5) j++;
+        if (j < float.length && Math.abs(float[j] - t) <= 5) same++;
+      }
+      expect(same / native.length).toBeGreaterThanOrEqual(0.995);
+      expect(Math.abs(float.length - native.length) / native.length).toBeLessThan(0.005);
+    }
   });
 });
 

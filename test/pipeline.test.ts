@@ -134,6 +134,22 @@ describe('Pipeline: exact streaming', () => {
     expect(both.peaks.filter((s) => s.startsWith('0:')).map((s) => s.split(':')[1])).toEqual(a.peaks.map((s) => s.split(':')[1]));
   });
 
+  it('reconfigure() changes rate and channels explicitly and restarts the stream; a bad configuration is rejected', () => {
+    const p = new Pipeline({ fs: 360 });
+    const before = p.push(x.subarray(0, 36000));
+    p.reconfigure({ fs: 250, channels: 2, mains: 50 });
+    expect([p.fs, p.channels, p.mains]).toEqual([250, 2, 50]);
+    expect(() => p.push(new Int16Array(3))).toThrow(/multiple of channels \(2\)/);
+    expect(() => p.reconfigure({ fs: 5000 })).toThrow(/opts\.fs: expected an integer from 125 to 1000 Hz, given 5000/);
+    expect(p.fs).toBe(250);
+    p.reconfigure({ fs: 360 });
+    const again = p.push(x.subarray(0, 36000));
+    expect(Array.from(again.filteredQ12)).toEqual(Array.from(before.filteredQ12));
+    expect(again.peaks).toEqual(before.peaks);
+    p.close();
+    expect(() => p.reconfigure({ fs: 360 })).toThrow(/closed/);
+  });
+
   it('reset() restarts the stream at sample 0 with the same results', () => {
     const p = new Pipeline({ fs: 360 });
     const first = p.push(x.subarray(0, 36000));

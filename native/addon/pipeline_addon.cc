@@ -150,25 +150,32 @@ class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
     return DefineClass(env, "NativePipeline",
                        {InstanceMethod("push", &NativePipeline::Push), InstanceMethod("flush", &NativePipeline::Flush),
                         InstanceMethod("reset", &NativePipeline::Reset), InstanceMethod("close", &NativePipeline::Close),
-                        InstanceMethod("info", &NativePipeline::Info)});
+                        InstanceMethod("info", &NativePipeline::Info),
+                        InstanceMethod("configure", &NativePipeline::Configure)});
+  }
+
+  // Reads (fs, channels, mains, railLo, railHi, adcPerMv); false with a JS error pending when malformed.
+  static bool ReadConfig(const Napi::CallbackInfo& info, ecg::pipeline::Config* cfg) {
+    for (size_t i = 0; i < 6; ++i) {
+      if (info.Length() <= i || !info[i].IsNumber()) {
+        Napi::TypeError::New(info.Env(), "(fs, channels, mains, railLo, railHi, adcPerMv): numbers expected")
+            .ThrowAsJavaScriptException();
+        return false;
+      }
+    }
+    cfg->fs = info[0].As<Napi::Number>().Int32Value();
+    cfg->channels = info[1].As<Napi::Number>().Int32Value();
+    cfg->mains = info[2].As<Napi::Number>().Int32Value();
+    cfg->rail_lo = info[3].As<Napi::Number>().Int32Value();
+    cfg->rail_hi = info[4].As<Napi::Number>().Int32Value();
+    cfg->adc_per_mv = info[5].As<Napi::Number>().Int32Value();
+    return true;
   }
 
   explicit NativePipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativePipeline>(info) {
     Napi::Env env = info.Env();
-    for (size_t i = 0; i < 6; ++i) {
-      if (info.Length() <= i || !info[i].IsNumber()) {
-        Napi::TypeError::New(env, "NativePipeline(fs, channels, mains, railLo, railHi, adcPerMv): numbers expected")
-            .ThrowAsJavaScriptException();
-        return;
-      }
-    }
     ecg::pipeline::Config cfg;
-    cfg.fs = info[0].As<Napi::Number>().Int32Value();
-    cfg.channels = info[1].As<Napi::Number>().Int32Value();
-    cfg.mains = info[2].As<Napi::Number>().Int32Value();
-    cfg.rail_lo = info[3].As<Napi::Number>().Int32Value();
-    cfg.rail_hi = info[4].As<Napi::Number>().Int32Value();
-    cfg.adc_per_mv = info[5].As<Napi::Number>().Int32Value();
+    if (!ReadConfig(info, &cfg)) return;
     p_ = new (std::nothrow) ecg::pipeline::Pipeline();
     if (!p_) {
       Napi::Error::New(env, "NativePipeline: out of memory").ThrowAsJavaScriptException();
@@ -278,6 +285,23 @@ class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
     Napi::Int32Array f = Napi::Int32Array::New(env, nout * C);
     if (nout) std::memcpy(f.Data(), out.data(), nout * C * sizeof(int32_t));
     return Collect(env, f, start);
+  }
+
+  // configure(fs, channels, mains, railLo, railHi, adcPerMv): new configuration, state reset. On a bad
+  // configuration the previous one is kept.
+  Napi::Value Configure(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Alive(env)) return env.Undefined();
+    ecg::pipeline::Config cfg;
+    if (!ReadConfig(info, &cfg)) return env.Undefined();
+    const ecg::pipeline::Config old = p_->config();
+    if (p_->configure(cfg) != ecg::Status::kOk) {
+      p_->configure(old);
+      return ThrowRange(env, "configure: invalid configuration (fs 125..1000, channels 1..8, mains 50|60)");
+    }
+    peaks_.clear();
+    quality_.clear();
+    return env.Undefined();
   }
 
   Napi::Value Reset(const Napi::CallbackInfo& info) {

@@ -55,6 +55,7 @@ interface NativePipelineObject {
   reset(): void;
   close(): void;
   info(): { delay: number; detectorLag: number; flushFrames: number; framesIn: number };
+  configure(fs: number, channels: number, mains: number, railLo: number, railHi: number, adcPerMv: number): void;
 }
 interface RawOutput { filtered: Int32Array; start: number; peaks: PeakEvent[]; quality: QualityReport[] }
 type NativeCtor = new (fs: number, channels: number, mains: number, railLo: number, railHi: number, adcPerMv: number) => NativePipelineObject;
@@ -77,36 +78,67 @@ function wrap(raw: RawOutput): PipelineOutput {
   };
 }
 
+interface Resolved { fs: number; channels: number; mains: 50 | 60; lo: number; hi: number; adcPerMv: number }
+
+function resolveOptions(opts: unknown): Resolved {
+  if (opts === undefined) throw new TypeError('opts: expected { fs, channels?, mains?, rails?, adcPerMv? }, given undefined');
+  const o = checkOptions(opts, 'opts');
+  const fs = checkFs(o.fs, 'opts.fs');
+  const channels = checkInt(o.channels, 'opts.channels', 1, MAX_CHANNELS, 1);
+  const mains = checkMains(o.mains, 'opts.mains');
+  let lo = -32768, hi = 32767;
+  if (o.rails !== undefined) {
+    const r = o.rails;
+    if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`opts.rails: expected [low, high] ADC codes, given ${describe(r)}`);
+    lo = checkInt(r[0], 'opts.rails[0]', -32768, 32767);
+    hi = checkInt(r[1], 'opts.rails[1]', -32768, 32767);
+    if (lo >= hi) throw new RangeError(`opts.rails: expected low < high, given [${lo}, ${hi}]`);
+  }
+  const adcPerMv = checkInt(o.adcPerMv, 'opts.adcPerMv', 1, 1_000_000, 200);
+  return { fs, channels, mains, lo, hi, adcPerMv };
+}
+
 export class Pipeline {
-  readonly fs: number;
-  readonly channels: number;
-  readonly mains: 50 | 60;
-  /** Delay of the filtered output, in samples (frames): filtered sample for input time t comes out with input t + delay. */
-  readonly delay: number;
-  /** Minimum delay from an R peak to its event, in samples (confirmation window); searchback adds more. */
-  readonly detectorLag: number;
+  #fs = 0;
+  #channels = 1;
+  #mains: 50 | 60 = 60;
+  #delay = 0;
+  #detectorLag = 0;
   #native: NativePipelineObject | null;
 
   constructor(opts: PipelineOptions) {
-    const o = checkOptions(opts, 'opts');
-    if (opts === undefined) throw new TypeError('opts: expected { fs, channels?, mains? }, given undefined');
-    this.fs = checkFs(o.fs, 'opts.fs');
-    this.channels = checkInt(o.channels, 'opts.channels', 1, MAX_CHANNELS, 1);
-    this.mains = checkMains(o.mains, 'opts.mains');
-    let lo = -32768, hi = 32767;
-    if (o.rails !== undefined) {
-      const r = o.rails;
-      if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`opts.rails: expected [low, high] ADC codes, given ${describe(r)}`);
-      lo = checkInt(r[0], 'opts.rails[0]', -32768, 32767);
-      hi = checkInt(r[1], 'opts.rails[1]', -32768, 32767);
-      if (lo >= hi) throw new RangeError(`opts.rails: expected low < high, given [${lo}, ${hi}]`);
-    }
-    const adcPerMv = checkInt(o.adcPerMv, 'opts.adcPerMv', 1, 1_000_000, 200);
+    const r = resolveOptions(opts);
     const Ctor = (pipelineNative() as unknown as { NativePipeline: NativeCtor }).NativePipeline;
-    this.#native = new Ctor(this.fs, this.channels, this.mains, lo, hi, adcPerMv);
-    const info = this.#native.info();
-    this.delay = info.delay;
-    this.detectorLag = info.detectorLag;
+    this.#native = new Ctor(r.fs, r.channels, r.mains, r.lo, r.hi, r.adcPerMv);
+    this.#apply(r);
+  }
+
+  #apply(r: Resolved): void {
+    this.#fs = r.fs;
+    this.#channels = r.channels;
+    this.#mains = r.mains;
+    const info = this.#native!.info();
+    this.#delay = info.delay;
+    this.#detectorLag = info.detectorLag;
+  }
+
+  /** Input sampling rate, Hz. */
+  get fs(): number { return this.#fs; }
+  /** Interleaved channels per frame. */
+  get channels(): number { return this.#channels; }
+  /** Notched powerline frequency, Hz. */
+  get mains(): 50 | 60 { return this.#mains; }
+  /** Delay of the filtered output, in frames: the filtered sample for input time t comes out with input t + delay. */
+  get delay(): number { return this.#delay; }
+  /** Delay from an R peak to its confirmation (upper bound without searchback), in frames, after the FIR delay. */
+  get detectorLag(): number { return this.#detectorLag; }
+
+  /** New configuration (rate, channels, mains, rails, gain): the state is reset, the next push starts at 0. */
+  reconfigure(opts: PipelineOptions): void {
+    const n = this.#alive('reconfigure');
+    const r = resolveOptions(opts);
+    n.configure(r.fs, r.channels, r.mains, r.lo, r.hi, r.adcPerMv);
+    this.#apply(r);
   }
 
   #alive(method: string): NativePipelineObject {
