@@ -32,6 +32,13 @@ describe('native detector on the fixture records (whole records, from 0)', () =>
     });
   }
 
+  it('detect() validates its arguments', () => {
+    const rec = readRecord(path.join(fixturesDir(), '100'));
+    expect(() => detect({} as never)).toThrow(TypeError);
+    expect(() => detect(rec, { channel: 2 })).toThrow(/opts\.channel: expected an integer from 0 to 1, given 2/);
+    expect(() => detect(rec, { blockSize: 0 })).toThrow(RangeError);
+  });
+
   it("is registered as the 'native' detector of the evaluator", async () => {
     const rec = readRecord(path.join(fixturesDir(), '100'));
     const anns = await findDetector('native').detect(rec, 0);

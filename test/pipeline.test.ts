@@ -79,13 +79,29 @@ describe('Pipeline: bad arguments are TypeError / RangeError naming the paramete
     expect(() => p.push(null as never)).toThrow(TypeError);
     expect(() => p.push(new Int16Array(3))).toThrow(/block: expected a length that is a multiple of channels \(2\), given 3/);
     expect(() => p.push(new Int16Array(MAX_BLOCK + 2))).toThrow(RangeError);
-    expect(p.push(new Int16Array(0)).filtered.length).toBe(0);   // empty block: nothing, no error
+    expect(() => p.push(new Int16Array(0))).toThrow(/block: expected at least one frame \(2 samples\), given an empty Int16Array/);
+    expect(() => p.push(new Int16Array(0))).toThrow(RangeError);
     p.close();
     expect(p.closed).toBe(true);
-    expect(() => p.push(new Int16Array(2))).toThrow(/closed/);
-    expect(() => p.flush()).toThrow(/closed/);
+    expect(() => p.push(new Int16Array(2))).toThrow(/Pipeline\.push: the pipeline is closed/);
+    expect(() => p.push(new Int16Array(2))).toThrow(TypeError);
+    expect(() => p.flush()).toThrow(TypeError);
     expect(() => p.reset()).toThrow(/closed/);
     p.close(); // idempotent
+  });
+
+  it('the raw native object rejects bad calls with JS errors instead of crashing', async () => {
+    const { pipelineNative } = await import('../src/pipeline/native.js');
+    const N = (pipelineNative() as unknown as { NativePipeline: new (...a: unknown[]) => Record<string, (...a: unknown[]) => unknown> }).NativePipeline;
+    expect(() => new N()).toThrow(TypeError);
+    expect(() => new N(100, 1, 60, -1, 1, 200)).toThrow(RangeError);
+    const n = new N(360, 1, 60, -32768, 32767, 200);
+    expect(() => n.push('x')).toThrow(TypeError);
+    expect(() => n.push(new Float64Array(3))).toThrow(TypeError);
+    expect(() => n.configure(360, 99, 60, 0, 1, 1)).toThrow(RangeError);
+    n.close();
+    expect(() => n.push(new Int16Array(3))).toThrow(TypeError);
+    expect(() => n.info()).toThrow(/closed/);
   });
 
   it('ecgClean validates its arguments', () => {

@@ -193,7 +193,7 @@ class NativePipeline : public Napi::ObjectWrap<NativePipeline> {
  private:
   bool Alive(Napi::Env env) {
     if (p_) return true;
-    Napi::Error::New(env, "Pipeline is closed: create a new Pipeline").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "Pipeline is closed: create a new Pipeline").ThrowAsJavaScriptException();
     return false;
   }
 

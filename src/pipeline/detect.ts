@@ -1,7 +1,7 @@
 // Batch helpers over whole records: run the streaming Pipeline over a signal and collect its R peaks.
 import type { Annotation, Header } from '../wfdb/index.js';
 import { symbolToCode } from '../wfdb/index.js';
-import { Pipeline, type PeakEvent } from './pipeline.js';
+import { MAX_BLOCK, Pipeline, type PeakEvent } from './pipeline.js';
 import { checkInt, checkOptions, checkSamples, describe } from './validate.js';
 
 export interface DetectOptions { channel?: number; mains?: 50 | 60; blockSize?: number }
@@ -9,10 +9,10 @@ export interface DetectOptions { channel?: number; mains?: 50 | 60; blockSize?: 
 /** R peaks of one channel of a signal (the device's pipeline, one stream, flushed at the end). */
 export function detectSignal(signal: Int16Array | Int32Array, fs: number, opts: { mains?: 50 | 60; blockSize?: number } = {}): PeakEvent[] {
   checkSamples(signal, 'signal');
+  const bs = checkInt(opts.blockSize, 'opts.blockSize', 1, MAX_BLOCK, Math.max(1, Math.min(signal.length, MAX_BLOCK)));
   const p = new Pipeline({ fs, mains: opts.mains });
   try {
     const peaks: PeakEvent[] = [];
-    const bs = opts.blockSize ?? signal.length;
     for (let i = 0; i < signal.length; i += bs) peaks.push(...p.push(signal.subarray(i, i + bs)).peaks);
     peaks.push(...p.flush().peaks);
     return peaks;

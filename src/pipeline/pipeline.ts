@@ -142,14 +142,15 @@ export class Pipeline {
   }
 
   #alive(method: string): NativePipelineObject {
-    if (!this.#native) throw new Error(`Pipeline.${method}: the pipeline is closed; create a new Pipeline`);
+    if (!this.#native) throw new TypeError(`Pipeline.${method}: the pipeline is closed; create a new Pipeline`);
     return this.#native;
   }
 
-  /** Pushes interleaved frames (length a multiple of channels, at most MAX_BLOCK samples). */
+  /** Pushes interleaved frames (length a non-zero multiple of channels, at most MAX_BLOCK samples). */
   push(block: Int16Array | Int32Array): PipelineOutput {
     const n = this.#alive('push');
     checkSamples(block, 'block');
+    if (block.length === 0) throw new RangeError(`block: expected at least one frame (${this.#channels} sample${this.#channels > 1 ? 's' : ''}), given an empty ${block.constructor.name}`);
     if (block.length > MAX_BLOCK) throw new RangeError(`block: expected at most ${MAX_BLOCK} samples per push, given ${block.length}`);
     if (block.length % this.channels !== 0)
       throw new RangeError(`block: expected a length that is a multiple of channels (${this.channels}), given ${block.length}`);
