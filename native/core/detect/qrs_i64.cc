@@ -75,6 +75,7 @@ void searchback(const DetectParams& p, DetectState& s, int64_t now, EventSink& s
       const int64_t since = c.t - s.last_qrs_t;
       if (c.twave || since < p.refractory || c.v <= thr2) continue;
       if (since < p.twave && c.slope * 4 < s.last_slope) continue;
+      if (now - c.t > p.sb_max_age) continue;  // bounds the latency: older peaks are never emitted
       if (best < 0 || c.v > s.store[best].v) best = i;
     }
     if (best < 0) {
@@ -176,6 +177,7 @@ Status detect_design(int fs, DetectParams* p) {
   p->rr_max = 3 * fs;
   p->rr_init = ms(fs, 800);
   p->slow_reset = 4 * fs;
+  p->sb_max_age = 6 * fs;
   return Status::kOk;
 }
 

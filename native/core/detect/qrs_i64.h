@@ -40,6 +40,7 @@ struct DetectParams {
   int lag = 0;               // l-index delay from an mwi peak's l-time to its confirmation
   int rr_min = 0, rr_max = 0, rr_init = 0;
   int slow_reset = 0;        // after this long without a QRS, thresholds are lowered
+  int sb_max_age = 0;        // searchback never emits a peak older than this (6 s): bounds the latency
 };
 
 Status detect_design(int fs, DetectParams* p);
