@@ -59,7 +59,7 @@ snrs.sort((a, b) => a - b);
 const fs = 360;
 const fd = filterDesign(fs, 60);
 const probe = new Pipeline({ fs });
-const detLag = probe.detectorLag + fd.firDelay;
+const detLag = probe.detectorLag + fd.firDelay + Math.round(0.1 * fs);  // + the fiducial search half-window
 probe.close();
 const pct = (x) => (x === null ? '—' : (100 * x).toFixed(2));
 const date = new Date().toISOString().slice(0, 10);
@@ -107,7 +107,7 @@ lines.push('Targets: Se and +P ≥ 99 % at 12 dB and above, ≥ 95 % at 6 dB. (F
 lines.push('');
 lines.push('### Latency (peak → event)');
 lines.push('');
-lines.push(`Over the ${lat.length} beats the native detector emits on the 48 records (\`PeakEvent.emitted - PeakEvent.sample\`, in input samples at ${fs} Hz): median ${lat[lat.length >> 1]} samples (${(lat[lat.length >> 1] / fs * 1000).toFixed(0)} ms), 99th percentile ${lat[Math.floor(lat.length * 0.99)]} (${(lat[Math.floor(lat.length * 0.99)] / fs * 1000).toFixed(0)} ms), maximum ${lat[lat.length - 1]} (${(lat[lat.length - 1] / fs * 1000).toFixed(0)} ms). A beat is confirmed after the FIR delay, the feature delays and the clustering window (150–250 ms): at most ${detLag} samples (${(detLag / fs * 1000).toFixed(0)} ms) at ${fs} Hz; beats found by searchback come later (after 1.66 × the mean RR, itself ≤ 3 s), and the beats of the first 2 s come out at the end of the learning period. The filtered signal has a fixed delay, \`Pipeline.delay\` = ${fd.cleanDelay} samples (${(fd.cleanDelay / fs * 1000).toFixed(0)} ms) at ${fs} Hz: FIR ${fd.firDelay} + baseline ${fd.baseDelay} (docs/FIXED_POINT.md).`);
+lines.push(`Over the ${lat.length} beats the native detector emits on the 48 records (\`PeakEvent.emitted - PeakEvent.sample\`, in input samples at ${fs} Hz): median ${lat[lat.length >> 1]} samples (${(lat[lat.length >> 1] / fs * 1000).toFixed(0)} ms), 99th percentile ${lat[Math.floor(lat.length * 0.99)]} (${(lat[Math.floor(lat.length * 0.99)] / fs * 1000).toFixed(0)} ms), maximum ${lat[lat.length - 1]} (${(lat[lat.length - 1] / fs * 1000).toFixed(0)} ms). A beat that passes the threshold comes out after the FIR delay, the feature delays, the clustering window (150–250 ms) and at most 100 ms between the R peak and the energy peak: at most ${detLag} samples (${(detLag / fs * 1000).toFixed(0)} ms) at ${fs} Hz; beats found by searchback come later (after 1.66 × the mean RR, itself ≤ 3 s), and the beats of the first 2 s come out at the end of the learning period. The filtered signal has a fixed delay, \`Pipeline.delay\` = ${fd.cleanDelay} samples (${(fd.cleanDelay / fs * 1000).toFixed(0)} ms) at ${fs} Hz: FIR ${fd.firDelay} + baseline ${fd.baseDelay} (docs/FIXED_POINT.md).`);
 lines.push('');
 lines.push('### Fixed point vs float64 reference');
 lines.push('');
