@@ -185,8 +185,9 @@ static void handle_ecg_command(const uint8_t *body, uint8_t len) {
       send_info(0);
       break;
     case ECG_OP_START:
+      /* Idempotent: a repeated START (a host retrying after a lost reply) keeps the running sequence. */
       reply(op, ECG_ST_OK, 0, 0);
-      sampling_start();
+      if (!streaming) sampling_start();
       break;
     case ECG_OP_STOP:
       sampling_stop();

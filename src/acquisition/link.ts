@@ -124,7 +124,7 @@ export class BoardLink extends EventEmitter {
     super();
     this.opts = {
       binding: serialPortBinding, baudRate: 115200, autoStart: true, reconnect: true, reconnectIntervalMs: 250,
-      commandTimeoutMs: 1000, clockScale: 1, highWaterMark: 64, maxBufferedItems: 4096, ...opts,
+      commandTimeoutMs: 1500, clockScale: 1, highWaterMark: 64, maxBufferedItems: 4096, ...opts,
       stallMs: opts.stallMs ?? Math.max(150, 500 / (opts.clockScale ?? 1)),
     };
     if (this.opts.rateHz !== undefined && !RATES.includes(this.opts.rateHz as (typeof RATES)[number])) {
@@ -385,13 +385,14 @@ export class BoardLink extends EventEmitter {
     return this.info;
   }
 
-  /** The board restarts its sequence at 0 after START: the stream continues after a gap of unknown size. */
+  /** A START restarts a stopped board's sequence at 0 (a running board keeps its sequence): the next block
+   *  sets the sequence base, and after an earlier session the time in between is marked as a gap. */
   private beginSession(): void {
     if (this.expectedSeq !== null) {
       this.restartPending = true;
       this.restartFrom = this.lastBlockAt;
     }
-    this.expectedSeq = 0;
+    this.expectedSeq = null;
     this.lastBlockAt = performance.now();
     this.stalled = false;
   }
@@ -522,8 +523,8 @@ export class BoardLink extends EventEmitter {
     if (this.restartPending) {
       this.restartPending = false;
       const elapsedBoardS = ((now - this.restartFrom) / 1000) * this.opts.clockScale;
-      const est = Math.max(0, Math.round(elapsedBoardS * this.actualFs) - n * (seq + 1));
-      this.markGap(est, false, 'board restarted its stream');
+      const est = Math.round(elapsedBoardS * this.actualFs) - n * (seq + 1);
+      if (est > 0) this.markGap(est, false, 'board restarted its stream');
     }
     if (this.expectedSeq === null) this.expectedSeq = seq;
     const diff = (seq - this.expectedSeq + SEQ_MOD) % SEQ_MOD;
