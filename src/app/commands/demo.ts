@@ -1,13 +1,19 @@
 // `ecg-edge demo` (npm start): streams a record shipped in fixtures/ in blocks, as a board would deliver it,
 // through the best available detector and prints progress and the beats found against the reference.
-// (Until the simulated board exists; then the firmware engineer turns this into a live-monitor demo.)
+// With the native detector and the AVR toolchain + simavr present, the record goes through the simulated board
+// (the real firmware in simavr, its serial link and the host's BoardLink + live monitor); otherwise (or with
+// --offline) it is streamed offline, with a message saying why.
 import path from 'node:path';
 import { numberOption, parse, pct, CliError, type CommandSpec } from '../args.js';
 import { resolveChannel } from '../record-args.js';
 import { compareRecord, DETECTORS, type Detector } from '../../eval/index.js';
 import { type Annotation, type Header, fixturesDir, isBeatCode, readAnnotations, readRecord, resolveRecord } from '../../wfdb/index.js';
+import { missingToolchain, SimulatedBoard } from '../../acquisition/simulator.js';
+import { BoardLink } from '../../acquisition/link.js';
+import { LiveMonitor } from '../../acquisition/monitor.js';
+import { actualRate, describeInfo } from '../../acquisition/protocol.js';
 
-const help = `Usage: ecg-edge demo [--record 100] [--seconds 60] [--block 0.5] [--detector NAME] [--realtime]
+const help = `Usage: ecg-edge demo [--record 100] [--seconds 60] [--block 0.5] [--detector NAME] [--realtime] [--speed 4] [--offline]
 
 Streams a record that ships with ecg-edge (fixtures/mitdb: 100, 119, 208, 232 of the MIT-BIH Arrhythmia
 Database, PhysioNet, ODC-By 1.0) block by block through the QRS detector and prints the beats found against
@@ -18,7 +24,15 @@ the reference annotations, then Se and +P over the streamed part (EC57 / bxb rul
   --block S       block length in seconds, as the board sends them (default: 0.5)
   --detector NAME detector (default: native when built, else none: the demo explains and shows the reference)
   --channel C     channel number or name (default: MLII)
-  --realtime      pace the stream at the sampling rate instead of as fast as possible
+  --realtime      pace the stream at the sampling rate instead of as fast as possible (simulated board: speed 1)
+  --speed X       simulated board: simulated seconds per wall second (default 4)
+  --offline       stream the record directly instead of through the simulated board
+
+With the native detector (the default), the record is played through the simulated board: the ecg-edge
+firmware runs on a simulated ATmega328P (simavr), samples the record as its AD8232 input, and streams it over
+a pseudo-terminal to the host's link and live monitor (HR, beats, signal quality, link health). This needs
+avr-gcc, the Arduino core and simavr (scripts/install-system-deps.sh); without them the demo says so and
+streams offline.
   -h, --help      this help`;
 
 /** A streaming peak source: the native pipeline, if its module provides one. */
@@ -78,7 +92,7 @@ export const demoCommand: CommandSpec = {
       argv,
       {
         record: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, detector: { type: 'string' },
-        channel: { type: 'string' }, realtime: { type: 'boolean' },
+        channel: { type: 'string' }, realtime: { type: 'boolean' }, speed: { type: 'string' }, offline: { type: 'boolean' },
       },
       help,
       false,
@@ -108,6 +122,14 @@ export const demoCommand: CommandSpec = {
     const wanted = v.detector;
     if (wanted !== undefined && !DETECTORS.some((d) => d.name === wanted)) {
       throw new CliError(`--detector: expected one of ${DETECTORS.map((d) => d.name).join(', ')}, got '${wanted}'`);
+    }
+    if ((wanted === undefined || wanted === 'native') && !v.offline) {
+      const speed = v.realtime ? 1 : numberOption('speed', v.speed, { min: 0.1, max: 20, default: 4 })!;
+      const missing = missingToolchain();
+      if (!missing.length) {
+        return simulatedDemo({ recordPath, header, channel, n, ref, speed });
+      }
+      console.log(`  the simulated board is not available (missing: ${missing.join(', ')}; install with scripts/install-system-deps.sh):\n  streaming the record offline instead`);
     }
     if (wanted === undefined || wanted === 'native') stream = await nativeStream(header.fs);
     if (!stream) {
@@ -155,3 +177,49 @@ export const demoCommand: CommandSpec = {
     return 0;
   },
 };
+
+/** The record through the simulated board: firmware in simavr -> pty -> BoardLink -> LiveMonitor (native pipeline). */
+async function simulatedDemo(o: { recordPath: string; header: Header; channel: number; n: number; ref: Annotation[]; speed: number }): Promise<number> {
+  const { header, n, ref } = o;
+  const sim = await SimulatedBoard.start({ record: o.recordPath, channel: o.channel, seconds: n / header.fs + 2, speed: o.speed, loop: false });
+  const link = new BoardLink({ path: sim.path, clockScale: o.speed });
+  const monitor = new LiveMonitor(link);
+  link.on('fault', (f: { kind: string; message: string }) => console.log(`  link ${f.kind}: ${f.message}`));
+  monitor.start();
+  try {
+    const info = await link.connect();
+    console.log(`  board: simulated ATmega328P (simavr) running the ecg-edge firmware: ${describeInfo(info)}`);
+    console.log(`  serial device ${sim.path}, ${o.speed}x real time; detector: native pipeline (streaming, on the board's samples)`);
+    // board sample k carries record sample round(k * fs / board clock) (firmware-bridge/README.md)
+    const ratio = header.fs / actualRate(info.rateHz);
+    const found = () => monitor.peaks.map((p) => Math.round(p.sample * ratio)).filter((x) => x < n);
+    let nextReport = Math.min(n, 10 * header.fs);
+    const t0 = Date.now();
+    const limitMs = ((n / header.fs / o.speed) * 4 + 60) * 1000;
+    for (;;) {
+      const got = monitor.samplesReceived * ratio;
+      while (got >= nextReport) {
+        const f = found().filter((x) => x < nextReport).length;
+        const r = ref.filter((a) => a.sample < nextReport).length;
+        console.log(`  t = ${(nextReport / header.fs).toFixed(1).padStart(6)} s   reference beats ${String(r).padStart(5)}   found ${String(f).padStart(5)}   | ${LiveMonitor.formatLine(monitor.status())}`);
+        if (nextReport >= n) break;
+        nextReport = Math.min(n, nextReport + 10 * header.fs);
+      }
+      if (got >= n) break;
+      if (Date.now() - t0 > limitMs) throw new Error(`the simulated board delivered ${monitor.samplesReceived} of ${n} samples in ${limitMs / 1000} s`);
+      await sleep(50);
+    }
+    await link.stop();
+    monitor.finish();
+    const peaks = found();
+    const test: Annotation[] = peaks.map((sample) => ({ sample, symbol: 'N', code: 1, subtype: 0, chan: 0, num: 0, aux: '' }));
+    const cmp = compareRecord(ref, test, { fs: header.fs, nSamples: n, from: 0 });
+    console.log(`  beats: ${ref.length} in the reference, ${peaks.length} found; TP ${cmp.tp}, FN ${cmp.fn}, FP ${cmp.fp}; ` +
+      `Se ${pct(cmp.se)}%, +P ${pct(cmp.ppv)}% (EC57 / bxb, 150 ms window, from 0 s)`);
+    console.log(`  ${LiveMonitor.formatLine(monitor.status())}`);
+    return 0;
+  } finally {
+    await link.close();
+    await sim.stop();
+  }
+}
