@@ -18,6 +18,10 @@ Classifies the protocol's test beats at the reference R-peak positions and print
   --model PATH        a model folder written by \`ecg-edge train\` or an ensemble manifest (.json);
                       default: the shipped best ensemble, models/<protocol>/ensemble.json
   --engine E          ${ENGINE_CHOICES.join(' | ')} (default auto)
+  --pipeline P        reference (default: the float model at reference beat positions) | native: an int8 model
+                      file (--model <file.ecgm>) on the beats found by the native detector, matched to the reference
+                      by EC57 rules (whole records; intra-patient scores all 44 non-paced records)
+  --positions P       with --pipeline native: detected (default) | reference (the int8 model at reference positions)
   --json              print {"classes":{"N":{"se","ppv","f1"},...},"veb":{"se","ppv","f1","fpr",...},"sveb":{...},
                       "accuracy","macro_f1","matrix"}`;
 
@@ -40,7 +44,7 @@ export const evalClassifyCommand: CommandSpec = {
   summary: 'score a beat classifier (model or ensemble) on a protocol\'s test beats: class Se, +P, F1, VEB/SVEB',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, db: { type: 'string' }, model: { type: 'string' }, engine: { type: 'string' }, json: { type: 'boolean' } }, help, false);
+    const a = parse(argv, { protocol: { type: 'string' }, db: { type: 'string' }, model: { type: 'string' }, engine: { type: 'string' }, json: { type: 'boolean' }, pipeline: { type: 'string' }, positions: { type: 'string' } }, help, false);
     if (!a) return 0;
     const o = a.values as Record<string, string | boolean | undefined>;
     if (!o.protocol) throw new CliError(`--protocol is required: one of ${PROTOCOLS.join(', ')}`);
@@ -57,6 +61,11 @@ export const evalClassifyCommand: CommandSpec = {
       const { dataDir } = await import('../../wfdb/index.js');
       db = dataDir('mitdb');
     }
+    // --pipeline native (int8 engineer): the int8 model file through the device pipeline, tfjs-free (src/nn/evaluate.ts).
+    const pipeline = (o.pipeline as string | undefined) ?? 'reference';
+    if (pipeline !== 'reference' && pipeline !== 'native') throw new CliError(`unknown --pipeline '${pipeline}': choose reference or native`);
+    if (pipeline === 'native') return runNative(protocol, db, o);
+    if (o.positions !== undefined) throw new CliError('--positions applies only with --pipeline native');
     const modelPath = (o.model as string | undefined) ?? defaultModelPath(protocol);
     if (!o.model && !existsSync(modelPath)) {
       throw new CliError(`no shipped default model for ${protocol}: ${modelPath} is missing. Pass --model <model folder or ensemble.json> (e.g. models/${protocol}/cnn-lstm), or build the ensemble first.`);
@@ -68,3 +77,17 @@ export const evalClassifyCommand: CommandSpec = {
     return 0;
   },
 };
+
+async function runNative(protocol: 'inter-patient' | 'intra-patient', db: string, o: Record<string, string | boolean | undefined>): Promise<number> {
+  const file = o.model as string | undefined;
+  if (!file) throw new CliError('--pipeline native needs --model <file.ecgm> (an int8 model written by `ecg-edge export`)');
+  const positions = (o.positions as string | undefined) ?? 'detected';
+  if (positions !== 'detected' && positions !== 'reference') throw new CliError(`unknown --positions '${positions}': choose detected or reference`);
+  const { Int8Classifier } = await import('../../nn/index.js');
+  const { evaluateNative } = await import('../../nn/evaluate.js');
+  const clf = Int8Classifier.load(file);
+  const res = await evaluateNative(clf, protocol, db, { positions });
+  if (o.json) console.log(JSON.stringify(res.report));
+  else console.log(formatClassReport(res.report, `${protocol}: ${res.beats} ${positions} beats, int8 ${file} (native pipeline, ${res.seconds.toFixed(1)} s)`));
+  return 0;
+}
