@@ -1,0 +1,144 @@
+// Benchmark `classify`: the int8 native classifier on one core.
+//   beats_per_s     int8 inference only (normalized windows + RR prepared beforehand), batch API, optimized path;
+//   latency_us      median wall time of one single-beat classify() call through the TypeScript API;
+//   full_mitdb_s    all 48 MIT-BIH records (fixtures without ECG_EDGE_DATA): filter + R-peak detection + beat
+//                   windows + RR features + int8 classification, signals already in memory;
+//   ratio_vs_tfjs   beats_per_s / the same float model in TensorFlow.js on the best available engine (batch 1024);
+//   arena_bytes     the model's arena (allocated once at load); rss_bytes the process RSS after the native
+//                   run, before TensorFlow.js is loaded for the comparison.
+// The model: models/inter-patient/cnn-lstm (the trained float model) when present, else the same architecture
+// freshly initialized (speed does not depend on the weights); quantized here with fixture beats as calibration.
+import fs from 'node:fs';
+import path from 'node:path';
+import { FIXTURE_RECORDS, MITDB_RECORDS, fixturesDir, readRecord } from '../wfdb/index.js';
+import { detect } from '../pipeline/index.js';
+import { recordBeats, pickChannel } from '../train/dataset/records.js';
+import { gatherBeats } from '../train/dataset/features.js';
+import { Int8Classifier } from '../nn/index.js';
+import { packageRoot } from '../native/binding.js';
+
+export interface ClassifyBench {
+  classify: {
+    beats_per_s: number;
+    latency_us: number;
+    ratio_vs_tfjs: number;
+    tfjs_beats_per_s: number;
+    tfjs_engine: string;
+    full_mitdb_s: number;
+    full_beats: number;
+    records: number;
+    source: string;
+    arena_bytes: number;
+    rss_bytes: number;
+    model: string;
+  };
+}
+
+export async function run(opts: { log?: (s: string) => void } = {}): Promise<ClassifyBench> {
+  const log = opts.log ?? (() => {});
+  const data = process.env.ECG_EDGE_DATA;
+  const useDb = !!data && fs.existsSync(path.join(data, 'mitdb', '100.hea'));
+  const dir = useDb ? path.join(data!, 'mitdb') : fixturesDir();
+  const names = useDb ? MITDB_RECORDS : FIXTURE_RECORDS;
+  // Model bytes (tfjs is needed only to produce them; it is loaded again later for the comparison anyway).
+  const { bytes, modelName, floatModel, spec } = await prepareModel(log);
+  const clf = Int8Classifier.load(bytes);
+  const ispec = spec.input;
+  const recs = names.map((r) => ({ name: r, path: path.join(dir, r), rec: readRecord(path.join(dir, r)) }));
+  // Full pipeline over every record.
+  const t0 = performance.now();
+  let full = 0;
+  const allBeats: Float32Array[] = [];
+  const allRR: Float32Array[] = [];
+  for (const r of recs) {
+    const ch = pickChannel(r.rec.header);
+    const pos = Int32Array.from(detect(r.rec, { channel: ch }).map((p) => p.sample));
+    const rb = await recordBeats(r.path, ispec, { positions: pos, cache: false });
+    const x = gatherBeats(rb.windows, rb.margin, ispec, Int32Array.from({ length: rb.n }, (_, i) => i));
+    clf.classifyBatch(x, rb.rr);
+    full += rb.n;
+    allBeats.push(x);
+    allRR.push(rb.rr);
+  }
+  const fullS = (performance.now() - t0) / 1000;
+  log(`classify: full pipeline over ${recs.length} records, ${full} beats: ${fullS.toFixed(2)} s`);
+  // Inference only.
+  const beats = concat(allBeats), rr = concat(allRR);
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const s = performance.now();
+    clf.classifyBatch(beats, rr);
+    best = Math.min(best, performance.now() - s);
+  }
+  const beatsPerS = full / (best / 1000);
+  const lat: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const j = i % full;
+    const s = performance.now();
+    clf.classifyBatch(beats.subarray(j * ispec.length, (j + 1) * ispec.length), rr.subarray(j * 4, j * 4 + 4));
+    lat.push(performance.now() - s);
+  }
+  lat.sort((a, b) => a - b);
+  const rss = process.memoryUsage().rss;
+  log(`classify: int8 ${Math.round(beatsPerS)} beats/s, single-beat median ${(lat[lat.length >> 1]! * 1000).toFixed(1)} µs, arena ${clf.arenaBytes} B, RSS ${rss}`);
+  // TensorFlow.js on the best engine, same model, batch 1024.
+  const { initEngine } = await import('../train/engine.js');
+  const { predictPrepared } = await import('../train/predict.js');
+  const eng = await initEngine('auto', { quiet: true });
+  const nT = Math.min(full, 8192);
+  await predictPrepared(floatModel, beats.subarray(0, 1024 * ispec.length), ispec.length, rr.subarray(0, 1024 * 4)); // warm-up
+  const s1 = performance.now();
+  await predictPrepared(floatModel, beats.subarray(0, nT * ispec.length), ispec.length, rr.subarray(0, nT * 4), 1024);
+  const tfjsPerS = nT / ((performance.now() - s1) / 1000);
+  log(`classify: tfjs (${eng.engine}) ${Math.round(tfjsPerS)} beats/s → ratio ${(beatsPerS / tfjsPerS).toFixed(1)}×`);
+  return {
+    classify: {
+      beats_per_s: Math.round(beatsPerS),
+      latency_us: Math.round(lat[lat.length >> 1]! * 1e4) / 10,
+      ratio_vs_tfjs: Math.round((beatsPerS / tfjsPerS) * 10) / 10,
+      tfjs_beats_per_s: Math.round(tfjsPerS),
+      tfjs_engine: eng.engine,
+      full_mitdb_s: Math.round(fullS * 100) / 100,
+      full_beats: full,
+      records: recs.length,
+      source: useDb ? 'mitdb (48 records)' : 'fixtures',
+      arena_bytes: clf.arenaBytes,
+      rss_bytes: rss,
+      model: modelName,
+    },
+  };
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+async function prepareModel(log: (s: string) => void) {
+  const { initEngine } = await import('../train/engine.js');
+  await initEngine('auto', { quiet: true });
+  const { loadModel } = await import('../train/io.js');
+  const { archByName } = await import('../train/models/index.js');
+  const { defaultInputSpec, makeSpec } = await import('../train/spec.js');
+  const { quantizeModel } = await import('../nn/quantize.js');
+  const trained = path.join(packageRoot, 'models', 'inter-patient', 'cnn-lstm');
+  let floatModel, spec, modelName;
+  if (fs.existsSync(path.join(trained, 'model.json'))) {
+    const m = await loadModel(trained);
+    floatModel = m.model;
+    spec = m.spec ?? makeSpec('cnn-lstm', defaultInputSpec());
+    modelName = 'models/inter-patient/cnn-lstm';
+  } else {
+    spec = makeSpec('cnn-lstm', defaultInputSpec());
+    floatModel = archByName('cnn-lstm').build(spec.input, { seed: 1 });
+    modelName = 'cnn-lstm (untrained weights: no trained model under models/ yet)';
+  }
+  const rb = await recordBeats(path.join(fixturesDir(), '208'), spec.input);
+  const idx = Int32Array.from({ length: Math.min(rb.n, 1500) }, (_, i) => i);
+  const cal = { n: idx.length, beats: gatherBeats(rb.windows, rb.margin, spec.input, idx), rr: rb.rr.subarray(0, idx.length * 4) };
+  const { bytes } = await quantizeModel(floatModel, spec, cal);
+  log(`classify: model ${modelName}, ${bytes.length} bytes`);
+  return { bytes, modelName, floatModel, spec };
+}
