@@ -1,7 +1,7 @@
 // `npm test`: type-checks and builds the TypeScript, runs the C++ core's tests under ASan+UBSan, then the
 // vitest suites. Ends with one plain line "N passed, N failed" summed from the reporters' own counts.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { runNativeTests } from './test-native.mjs';
@@ -17,6 +17,15 @@ console.log('== native core tests (ASan + UBSan)');
 const native = runNativeTests();
 if (native.error) console.log(native.error);
 passed += native.passed; failed += native.failed;
+
+// Build the firmware once, before vitest runs its test files in parallel: several of them call `make` on the
+// same build folder, and concurrent makes from a clean tree race on the shared archive (core.a). Failures are
+// left to the firmware tests, which report them with their cause.
+if (existsSync(path.join(root, 'firmware-bridge', 'Makefile'))) {
+  console.log('== firmware build (make -C firmware-bridge all)');
+  const fw = spawnSync('make', ['-C', 'firmware-bridge', 'all'], { cwd: root, encoding: 'utf8' });
+  if (fw.status !== 0) console.log(`firmware build failed (the firmware tests will report it):\n${(fw.stderr || fw.stdout || String(fw.error)).split('\n').slice(-15).join('\n')}`);
+}
 
 console.log('== vitest');
 if (!process.env.ECG_EDGE_DATA) {
