@@ -111,8 +111,8 @@ ECG_TEST(nn_conv1d_reference_and_optimized_are_bit_identical) {
     auto bias = nn_test::random_vec<int32_t>(rng, cout, -100000, 100000);
     auto m = mvec(cout);
     auto s = nn_test::random_vec<int32_t>(rng, cout, 36, 44);
-    std::vector<int16_t> w16(w.size());
-    widen_s8_s16(w.data(), w16.data(), w.size());
+    std::vector<int16_t> w16(packed_s16_elems(cout, k * cin));
+    pack_s8_s16(w.data(), cout, k * cin, w16.data());
     std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p) + 16);
     std::vector<int8_t> o1(static_cast<size_t>(T) * cout), o2(o1.size());
     conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o1.data(), scratch.data(), KernelPath::kReference);
@@ -140,8 +140,8 @@ ECG_TEST(nn_dense_reference_and_optimized_are_bit_identical) {
     auto bias = nn_test::random_vec<int32_t>(rng, cout, -100000, 100000);
     auto m = mvec(cout);
     auto s = nn_test::random_vec<int32_t>(rng, cout, 36, 44);
-    std::vector<int16_t> w16(w.size());
-    widen_s8_s16(w.data(), w16.data(), w.size());
+    std::vector<int16_t> w16(packed_s16_elems(cout, n));
+    pack_s8_s16(w.data(), cout, n, w16.data());
     std::vector<uint8_t> scratch(dense_s8_scratch_bytes(p) + 16);
     std::vector<int8_t> o1(static_cast<size_t>(rows) * cout), o2(o1.size());
     dense_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o1.data(), scratch.data(), KernelPath::kReference);
@@ -167,9 +167,9 @@ ECG_TEST(nn_lstm_and_attention_reference_and_optimized_are_bit_identical) {
     auto bias = nn_test::random_vec<int32_t>(rng, G, -8000, 8000);
     auto mx = mvec(G), mh = mvec(G);
     auto sx = nn_test::random_vec<int32_t>(rng, G, 32, 38), sh = nn_test::random_vec<int32_t>(rng, G, 30, 34);
-    std::vector<int16_t> wx16(wx.size()), wh16(wh.size());
-    widen_s8_s16(wx.data(), wx16.data(), wx.size());
-    widen_s8_s16(wh.data(), wh16.data(), wh.size());
+    std::vector<int16_t> wx16(packed_s16_elems(static_cast<int>(G), cin)), wh16(packed_s16_elems(static_cast<int>(G), U));
+    pack_s8_s16(wx.data(), static_cast<int>(G), cin, wx16.data());
+    pack_s8_s16(wh.data(), static_cast<int>(G), U, wh16.data());
     std::vector<uint8_t> scratch(lstm_s8_scratch_bytes(p) + 16);
     const size_t on = p.return_sequences ? static_cast<size_t>(T) * U : static_cast<size_t>(U);
     std::vector<int8_t> o1(on), o2(on);
@@ -187,8 +187,8 @@ ECG_TEST(nn_lstm_and_attention_reference_and_optimized_are_bit_identical) {
     auto v = nn_test::random_vec<int8_t>(rng, A, -127, 127);
     auto am = mvec(A);
     auto as = nn_test::random_vec<int32_t>(rng, A, 32, 38);
-    std::vector<int16_t> w16(w.size());
-    widen_s8_s16(w.data(), w16.data(), w.size());
+    std::vector<int16_t> w16(packed_s16_elems(A, cin));
+    pack_s8_s16(w.data(), A, cin, w16.data());
     std::vector<uint8_t> ascratch(attention_s8_scratch_bytes(ap) + 16);
     std::vector<int8_t> a1(cin), a2(cin);
     attention_s8(ap, in.data(), w.data(), w16.data(), b.data(), {am.data(), as.data()}, v.data(), a1.data(), ascratch.data(), KernelPath::kReference);

@@ -29,7 +29,7 @@ void attention_s8(const AttentionParams& p, const int8_t* in, const int8_t* w, c
   if (path == KernelPath::kOptimized && w16) {
     const size_t n = static_cast<size_t>(p.T) * p.H;
     for (size_t i = 0; i < n; i++) x16[i] = static_cast<int16_t>(in[i] - p.in_zp);
-    gemm_nt_s16(x16, p.T, w16, p.A, p.H, nullptr, acc);
+    gemm_packed_s16(x16, p.T, w16, p.A, p.H, nullptr, acc);
   } else {
     for (int t = 0; t < p.T; t++) {
       const int8_t* h = in + static_cast<size_t>(t) * p.H;

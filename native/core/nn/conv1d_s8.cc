@@ -49,12 +49,11 @@ static void conv1d_s8_opt(const Conv1dParams& p, const int8_t* in, const int16_t
       }
     }
   }
-  gemm_nt_s16(col, p.T, w16, p.cout, kc, bias, acc);
-  const size_t n = static_cast<size_t>(p.T) * p.cout;
-  for (size_t i = 0; i < n; i++) {
-    const int co = static_cast<int>(i % p.cout);
-    const int32_t y = requantize(acc[i], q.mult[co], q.shift[co]) + p.out_zp;
-    out[i] = static_cast<int8_t>(clamp_i32(y, p.act_min, p.act_max));
+  gemm_packed_s16(col, p.T, w16, p.cout, kc, bias, acc);
+  for (int t = 0; t < p.T; t++) {
+    const int32_t* a = acc + static_cast<size_t>(t) * p.cout;
+    int8_t* o = out + static_cast<size_t>(t) * p.cout;
+    for (int co = 0; co < p.cout; co++) o[co] = static_cast<int8_t>(clamp_i32(requantize(a[co], q.mult[co], q.shift[co]) + p.out_zp, p.act_min, p.act_max));
   }
 }
 

@@ -14,10 +14,10 @@ void dense_s8_s16(const DenseParams& p, const int8_t* in, const int8_t* w, const
   const size_t x_bytes = (static_cast<size_t>(p.rows) * p.n * sizeof(int16_t) + 15) & ~static_cast<size_t>(15);
   int32_t* acc = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(scratch) + x_bytes);
   dense_accumulate(p, in, w, w16, bias, scratch, path, acc);
-  const size_t n = static_cast<size_t>(p.rows) * p.cout;
-  for (size_t i = 0; i < n; i++) {
-    const int c = static_cast<int>(i % p.cout);
-    out[i] = static_cast<int16_t>(clamp_i32(requantize(acc[i], q.mult[c], q.shift[c]) + p.out_zp, p.act_min, p.act_max));
+  for (int r = 0; r < p.rows; r++) {
+    const int32_t* a = acc + static_cast<size_t>(r) * p.cout;
+    int16_t* o = out + static_cast<size_t>(r) * p.cout;
+    for (int c = 0; c < p.cout; c++) o[c] = static_cast<int16_t>(clamp_i32(requantize(a[c], q.mult[c], q.shift[c]) + p.out_zp, p.act_min, p.act_max));
   }
 }
 

@@ -21,8 +21,12 @@ struct ChannelQuant {
 
 /** Σ a[i]·b[i] over int16, exact int32 (callers keep |a|·|b|·n < 2^31). Optimized path helper. */
 int32_t dot_s16(const int16_t* a, const int16_t* b, int n);
-/** C[m][n] = bias[n] + Σ_k A[m][k]·B[n][k] (A [M,K], B [N,K], C [M,N], bias may be null). Optimized path. */
-void gemm_nt_s16(const int16_t* A, int M, const int16_t* B, int N, int K, const int32_t* bias, int32_t* C);
+/** Optimized-path weight layout: int8 B [N, K] widened to int16 and packed in pairs over k,
+ *  Bp[kp][n][j] = B[n][2kp + j] (zero beyond K). Prepared once at load. */
+size_t packed_s16_elems(int N, int K);
+void pack_s8_s16(const int8_t* w, int N, int K, int16_t* dst);
+/** C[m][n] = bias[n] + Σ_k A[m][k]·B[n][k] (A [M,K], Bp packed B, C [M,N], bias may be null). Optimized path. */
+void gemm_packed_s16(const int16_t* A, int M, const int16_t* Bp, int N, int K, const int32_t* bias, int32_t* C);
 /** Widens int8 weights to int16 (Prepare step of the optimized path). */
 void widen_s8_s16(const int8_t* src, int16_t* dst, size_t n);
 

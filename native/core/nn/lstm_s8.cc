@@ -73,12 +73,12 @@ void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8
   if (opt) {
     const size_t n = static_cast<size_t>(p.T) * p.cin;
     for (size_t i = 0; i < n; i++) s.x16[i] = static_cast<int16_t>(in[i] - p.in_zp);
-    gemm_nt_s16(s.x16, p.T, wx16, G, p.cin, nullptr, s.accx);
+    gemm_packed_s16(s.x16, p.T, wx16, G, p.cin, nullptr, s.accx);
   }
   for (int t = 0; t < p.T; t++) {
     if (opt) {
       for (int u = 0; u < U; u++) s.h16[u] = s.h[u];
-      gemm_nt_s16(s.h16, 1, wh16, G, U, nullptr, s.acch);
+      gemm_packed_s16(s.h16, 1, wh16, G, U, nullptr, s.acch);
       const int32_t* ax = s.accx + static_cast<size_t>(t) * G;
       for (int j = 0; j < G; j++) {
         const int64_t g = static_cast<int64_t>(requantize(ax[j], qx.mult[j], qx.shift[j])) +

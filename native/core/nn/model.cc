@@ -508,8 +508,15 @@ Status Model::plan() {
       default: break;
     }
   }
+  // Packed weights: rows = dims[0] (output channels / gate units), K = the rest.
+  auto rowsK = [&](size_t i, int* N, int* K) { *N = tensors_[i].dims[0]; *K = static_cast<int>(tensors_[i].count / tensors_[i].dims[0]); };
   size_t persistent = 0;
-  for (size_t i = 0; i < tensors_.size(); i++) if (widen[i]) persistent += align16(tensors_[i].count * 2);
+  for (size_t i = 0; i < tensors_.size(); i++) {
+    if (!widen[i]) continue;
+    int N, K;
+    rowsK(i, &N, &K);
+    persistent += align16(packed_s16_elems(N, K) * 2);
+  }
   // Activations, largest first, each at the lowest offset that does not overlap a placed tensor alive at the same time.
   std::vector<int> order;
   for (size_t i = 0; i < tensors_.size(); i++) if (!tensors_[i].is_const && tensors_[i].producer != -2) order.push_back(static_cast<int>(i));
@@ -552,9 +559,11 @@ Status Model::plan() {
   size_t p = 0;
   for (size_t i = 0; i < tensors_.size(); i++) {
     if (!widen[i]) continue;
+    int N, K;
+    rowsK(i, &N, &K);
     tensors_[i].wide = reinterpret_cast<int16_t*>(arena_ + p);
-    widen_s8_s16(reinterpret_cast<const int8_t*>(tensors_[i].data), tensors_[i].wide, tensors_[i].count);
-    p += align16(tensors_[i].count * 2);
+    pack_s8_s16(reinterpret_cast<const int8_t*>(tensors_[i].data), N, K, tensors_[i].wide);
+    p += align16(packed_s16_elems(N, K) * 2);
   }
   for (int id : order) tensors_[id].data = arena_ + persistent + offset[id];
   scratch_ = arena_ + persistent + act;

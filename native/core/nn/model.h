@@ -71,7 +71,7 @@ struct Tensor {
   float scale = 0;
   int32_t zero_point = 0;
   const uint8_t* data = nullptr;  // constants: into the file copy; activations: into the arena (set at plan)
-  int16_t* wide = nullptr;        // int8 weights widened for the optimized path (persistent arena)
+  int16_t* wide = nullptr;        // int8 weights widened and packed for the optimized path (persistent arena)
   int producer = -2;              // op index, -1 for model inputs, -2 none
   int last_use = -1;
 };

@@ -28,9 +28,18 @@ inline int32_t requantize(int32_t x, int32_t mult, int32_t shift) {
   return sat_i32(rshift_round(static_cast<int64_t>(x) * mult, shift));
 }
 
-// Nonlinearities on Q3.12 inputs (real = x / 4096, saturating at ±8), outputs in Q0.15 (real = y / 32768).
-int16_t sigmoid_q12_q15(int16_t x);
-int16_t tanh_q12_q15(int16_t x);
+// Nonlinearities on Q3.12 inputs (real = x / 4096, saturating at ±8), outputs in Q0.15 (real = y / 32768):
+// 257-knot tables (lut_q15.cc) with linear interpolation, inline because the LSTM calls them per unit and step.
+extern const int16_t kSigmoidQ15[257];
+extern const int16_t kTanhQ15[257];
+inline int16_t lut_q12_q15(const int16_t* t, int16_t x) {
+  const int32_t u = static_cast<int32_t>(x) + 32768;
+  const int32_t i = u >> 8, f = u & 255;
+  const int32_t a = t[i], b = t[i + 1];
+  return static_cast<int16_t>(a + static_cast<int32_t>(rshift_round(static_cast<int64_t>(b - a) * f, 8)));
+}
+inline int16_t sigmoid_q12_q15(int16_t x) { return lut_q12_q15(kSigmoidQ15, x); }
+inline int16_t tanh_q12_q15(int16_t x) { return lut_q12_q15(kTanhQ15, x); }
 /** hard sigmoid clip(0.2·x + 0.5, 0, 1) as tfjs defines it, Q3.12 → Q0.15. */
 int16_t hard_sigmoid_q12_q15(int16_t x);
 /** exp(x) for x ≤ 0 in Q19.12 (int32, real = x / 4096; inputs below −16 give 0), output Q1.30 (exp(0) = 2^30). */
