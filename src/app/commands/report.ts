@@ -68,7 +68,15 @@ export const reportCommand: CommandSpec = {
     const { buildReport, writeSection, SECTION } = await import('../../train/report/index.js');
     const results = path.resolve((o.results as string | undefined) ?? 'docs/RESULTS.md');
     const figuresDir = path.resolve((o.figures as string | undefined) ?? path.join(path.dirname(results), 'figures'));
-    const command = ['ecg-edge report', ...argv.filter((x) => !x.startsWith('--db') && !x.startsWith('--engine'))].join(' ');
+    // The command as run, without machine-specific options (--db, --engine and their values).
+    const shown: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const x = argv[i]!;
+      if (x === '--db' || x === '--engine') { i++; continue; }
+      if (x.startsWith('--db=') || x.startsWith('--engine=')) continue;
+      shown.push(x);
+    }
+    const command = ['ecg-edge report', ...shown].join(' ');
     const { markdown } = await buildReport({
       protocols, db, models, modelsRoot: path.resolve((o['models-root'] as string | undefined) ?? 'models'), figuresDir,
       gradcam: !o['no-gradcam'], command, log: (s) => console.error(s),
