@@ -3,6 +3,8 @@
 #include <napi.h>
 #include <cstdio>
 #include <new>
+#include <vector>
+#include "classify/beat_stream.h"
 #include "nn/model.h"
 
 namespace ecg_addon {
@@ -116,12 +118,92 @@ Napi::Value NnLogits(const Napi::CallbackInfo& info) {
   for (int i = 0; i < m->n_classes(); i++) out[i] = m->logits()[i];
   return out;
 }
+struct StreamBox {
+  ecg::classify::BeatStream stream;
+  Napi::Reference<Napi::External<Model>> model;  // keeps the model alive while the stream exists
+  ecg::classify::LabelledBeat out[256];
+};
+
+// nnStreamCreate(modelHandle, detectorLatency) -> handle | { ok: false, status }
+Napi::Value NnStreamCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Model* m = info.Length() > 0 ? GetModel(info[0]) : nullptr;
+  if (!m) return Fail(env, static_cast<int>(ecg::Status::kInvalidState), "model is not loaded");
+  if (info.Length() < 2 || !info[1].IsNumber()) return Fail(env, static_cast<int>(ecg::Status::kInvalidArgument), "expected (model, detectorLatency)");
+  StreamBox* box = new (std::nothrow) StreamBox();
+  if (!box) return Fail(env, static_cast<int>(ecg::Status::kOutOfMemory), "out of memory");
+  const ecg::Status st = box->stream.init(m, info[1].As<Napi::Number>().Int32Value());
+  if (st != ecg::Status::kOk) {
+    delete box;
+    return Fail(env, static_cast<int>(st), "the model's input spec does not fit the streaming beat extractor");
+  }
+  box->model = Napi::Persistent(info[0].As<Napi::External<Model>>());
+  return Napi::External<StreamBox>::New(env, box, [](Napi::Env, StreamBox* b) { delete b; });
+}
+
+// nnStreamPush(stream, q12: Int32Array, start: number, peaks: Float64Array, optimized: boolean, flush: boolean)
+//   -> { status, sample, emitted, label, probs, rr }
+Napi::Value NnStreamPush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsExternal() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsTypedArray() ||
+      !info[4].IsBoolean() || !info[5].IsBoolean())
+    return Fail(env, static_cast<int>(ecg::Status::kInvalidArgument), "bad arguments");
+  StreamBox* box = info[0].As<Napi::External<StreamBox>>().Data();
+  Model* m = box ? GetModel(box->model.Value()) : nullptr;
+  if (!m || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    return Fail(env, static_cast<int>(ecg::Status::kInvalidArgument), "bad arguments");
+  Napi::Int32Array q = info[1].As<Napi::Int32Array>();
+  Napi::Float64Array peaks = info[3].As<Napi::Float64Array>();
+  const ecg::nn::KernelPath path = info[4].As<Napi::Boolean>().Value() ? ecg::nn::KernelPath::kOptimized : ecg::nn::KernelPath::kReference;
+  const int C = m->n_classes();
+  // Peaks first (they refer to samples already pushed or about to be), then samples, classifying as we go so
+  // that the pending queue and the ring never overflow on large blocks.
+  ecg::Status st = ecg::Status::kOk;
+  size_t pk = 0;
+  const size_t np = peaks.ElementLength();
+  std::vector<ecg::classify::LabelledBeat> all;
+  const size_t n = q.ElementLength();
+  const int64_t start = static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue());
+  const size_t chunk = 1024;
+  for (size_t off = 0; off < n && st == ecg::Status::kOk; off += chunk) {
+    const int len = static_cast<int>(n - off < chunk ? n - off : chunk);
+    const int64_t end = start + static_cast<int64_t>(off) + len;
+    for (; pk < np && st == ecg::Status::kOk && static_cast<int64_t>(peaks[pk]) < end; pk++) st = box->stream.push_peak(static_cast<int64_t>(peaks[pk]));
+    if (st == ecg::Status::kOk) st = box->stream.push_filtered(q.Data() + off, len, start + static_cast<int64_t>(off));
+    for (int k; (k = box->stream.poll(box->out, 256, path)) > 0;) all.insert(all.end(), box->out, box->out + k);
+  }
+  for (; pk < np && st == ecg::Status::kOk; pk++) st = box->stream.push_peak(static_cast<int64_t>(peaks[pk]));
+  if (st == ecg::Status::kOk) for (int k; (k = box->stream.poll(box->out, 256, path)) > 0;) all.insert(all.end(), box->out, box->out + k);
+  if (info[5].As<Napi::Boolean>().Value()) for (int k; (k = box->stream.flush(box->out, 256, path)) > 0;) all.insert(all.end(), box->out, box->out + k);
+  // Return every labelled beat of this call.
+  Napi::Object o = Napi::Object::New(env);
+  const size_t nb = all.size();
+  Napi::Float64Array sample = Napi::Float64Array::New(env, nb), emitted = Napi::Float64Array::New(env, nb);
+  Napi::Int32Array label = Napi::Int32Array::New(env, nb);
+  Napi::Float32Array probs = Napi::Float32Array::New(env, nb * C), rr = Napi::Float32Array::New(env, nb * 4);
+  for (size_t i = 0; i < nb; i++) {
+    sample[i] = static_cast<double>(all[i].sample);
+    emitted[i] = static_cast<double>(all[i].emitted_at);
+    label[i] = all[i].label;
+    for (int c = 0; c < C; c++) probs[i * C + c] = all[i].probs[c];
+    for (int k = 0; k < 4; k++) rr[i * 4 + k] = all[i].rr[k];
+  }
+  o.Set("status", static_cast<int>(st));
+  o.Set("sample", sample);
+  o.Set("emitted", emitted);
+  o.Set("label", label);
+  o.Set("probs", probs);
+  o.Set("rr", rr);
+  return o;
+}
 }  // namespace
 
 void InitNn(Napi::Env env, Napi::Object exports) {
   exports.Set("nnLoad", Napi::Function::New(env, NnLoad));
   exports.Set("nnClassify", Napi::Function::New(env, NnClassify));
   exports.Set("nnLogits", Napi::Function::New(env, NnLogits));
+  exports.Set("nnStreamCreate", Napi::Function::New(env, NnStreamCreate));
+  exports.Set("nnStreamPush", Napi::Function::New(env, NnStreamPush));
 }
 
 }  // namespace ecg_addon

@@ -69,7 +69,8 @@ export class Int8Classifier {
   readonly arenaBytes: number;
   readonly memory: { persistent: number; activations: number; scratch: number };
   readonly source: string;
-  private handle: unknown;
+  /** @internal native model handle (used by StreamClassifier). */
+  handle: unknown;
   private nn: NativeNn;
   private closed = false;
 
