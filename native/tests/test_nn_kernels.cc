@@ -216,3 +216,19 @@ ECG_TEST(nn_attention_equal_scores_average_uniformly) {
   attention_s8(p, in, w, nullptr, b, {m, s}, v, out, scratch.data(), KernelPath::kReference);
   ECG_CHECK(out[0] == 25 && out[1] == -25);
 }
+
+ECG_TEST(nn_requant_s32_vectorized_equals_scalar) {
+  std::vector<int32_t> acc(1003), mult(1003), shift(1003), out(1003);
+  for (size_t i = 0; i < acc.size(); i++) {
+    const uint32_t r = static_cast<uint32_t>(rng());
+    acc[i] = i % 17 == 0 ? INT32_MIN : i % 19 == 0 ? INT32_MAX : static_cast<int32_t>(r);
+    mult[i] = i % 23 == 0 ? 0 : static_cast<int32_t>((1u << 30) + rng() % (1u << 30));
+    shift[i] = 1 + static_cast<int32_t>(rng() % 62);
+  }
+  requant_s32(acc.data(), mult.data(), shift.data(), static_cast<int>(acc.size()), out.data());
+  int bad = 0;
+  for (size_t i = 0; i < acc.size(); i++) bad += out[i] != requantize(acc[i], mult[i], shift[i]);
+  ECG_CHECK(bad == 0);
+  requant_s32(acc.data(), mult.data(), shift.data(), static_cast<int>(acc.size()), acc.data());  // in place
+  ECG_CHECK(acc == out);
+}

@@ -24,7 +24,7 @@ static void conv1d_s8_ref(const Conv1dParams& p, const int8_t* in, const int8_t*
         const int8_t* wk = w + (static_cast<size_t>(co) * p.k + j) * p.cin;
         for (int c = 0; c < p.cin; c++) acc += static_cast<int32_t>(wk[c]) * (static_cast<int32_t>(x[c]) - p.in_zp);
       }
-      const int32_t y = requantize(acc, q.mult[co], q.shift[co]) + p.out_zp;
+      const int32_t y = sat_i32(static_cast<int64_t>(requantize(acc, q.mult[co], q.shift[co])) + p.out_zp);
       out[static_cast<size_t>(t) * p.cout + co] = static_cast<int8_t>(clamp_i32(y, p.act_min, p.act_max));
     }
   }
@@ -51,9 +51,10 @@ static void conv1d_s8_opt(const Conv1dParams& p, const int8_t* in, const int16_t
   }
   gemm_packed_s16(col, p.T, w16, p.cout, kc, bias, acc);
   for (int t = 0; t < p.T; t++) {
-    const int32_t* a = acc + static_cast<size_t>(t) * p.cout;
+    int32_t* a = acc + static_cast<size_t>(t) * p.cout;
     int8_t* o = out + static_cast<size_t>(t) * p.cout;
-    for (int co = 0; co < p.cout; co++) o[co] = static_cast<int8_t>(clamp_i32(requantize(a[co], q.mult[co], q.shift[co]) + p.out_zp, p.act_min, p.act_max));
+    requant_s32(a, q.mult, q.shift, p.cout, a);
+    for (int co = 0; co < p.cout; co++) o[co] = static_cast<int8_t>(clamp_i32(sat_i32(static_cast<int64_t>(a[co]) + p.out_zp), p.act_min, p.act_max));
   }
 }
 

@@ -43,7 +43,7 @@ void dense_s8(const DenseParams& p, const int8_t* in, const int8_t* w, const int
   for (int r = 0; r < p.rows; r++) {
     const int32_t* a = acc + static_cast<size_t>(r) * p.cout;
     int8_t* o = out + static_cast<size_t>(r) * p.cout;
-    for (int c = 0; c < p.cout; c++) o[c] = static_cast<int8_t>(clamp_i32(requantize(a[c], q.mult[c], q.shift[c]) + p.out_zp, p.act_min, p.act_max));
+    for (int c = 0; c < p.cout; c++) o[c] = static_cast<int8_t>(clamp_i32(sat_i32(static_cast<int64_t>(requantize(a[c], q.mult[c], q.shift[c])) + p.out_zp), p.act_min, p.act_max));
   }
 }
 

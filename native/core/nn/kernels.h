@@ -27,6 +27,8 @@ size_t packed_s16_elems(int N, int K);
 void pack_s8_s16(const int8_t* w, int N, int K, int16_t* dst);
 /** C[m][n] = bias[n] + Σ_k A[m][k]·B[n][k] (A [M,K], Bp packed B, C [M,N], bias may be null). Optimized path. */
 void gemm_packed_s16(const int16_t* A, int M, const int16_t* Bp, int N, int K, const int32_t* bias, int32_t* C);
+/** out[i] = requantize(acc[i], mult[i], shift[i]) (quant.h), vectorized where possible; out may alias acc. */
+void requant_s32(const int32_t* acc, const int32_t* mult, const int32_t* shift, int n, int32_t* out);
 /** Widens int8 weights to int16 (Prepare step of the optimized path). */
 void widen_s8_s16(const int8_t* src, int16_t* dst, size_t n);
 

@@ -79,12 +79,10 @@ void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8
     if (opt) {
       for (int u = 0; u < U; u++) s.h16[u] = s.h[u];
       gemm_packed_s16(s.h16, 1, wh16, G, U, nullptr, s.acch);
-      const int32_t* ax = s.accx + static_cast<size_t>(t) * G;
-      for (int j = 0; j < G; j++) {
-        const int64_t g = static_cast<int64_t>(requantize(ax[j], qx.mult[j], qx.shift[j])) +
-                          requantize(s.acch[j], qh.mult[j], qh.shift[j]) + bias_q12[j];
-        s.gates[j] = sat_i16(sat_i32(g));
-      }
+      int32_t* ax = s.accx + static_cast<size_t>(t) * G;
+      requant_s32(ax, qx.mult, qx.shift, G, ax);
+      requant_s32(s.acch, qh.mult, qh.shift, G, s.acch);
+      for (int j = 0; j < G; j++) s.gates[j] = sat_i16(sat_i32(static_cast<int64_t>(ax[j]) + s.acch[j] + bias_q12[j]));
     } else {
       const int8_t* x = in + static_cast<size_t>(t) * p.cin;
       for (int j = 0; j < G; j++) {
