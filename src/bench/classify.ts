@@ -1,11 +1,12 @@
 // Benchmark `classify`: the int8 native classifier on one core.
 //   beats_per_s     int8 inference only (normalized windows + RR prepared beforehand), batch API, optimized path;
 //   latency_us      median wall time of one single-beat classify() call through the TypeScript API;
-//   full_mitdb_s    all 48 MIT-BIH records (fixtures without ECG_EDGE_DATA): filter + R-peak detection + beat
-//                   windows + RR features + int8 classification, signals already in memory;
+//   full_mitdb_s    all 48 MIT-BIH records (fixtures without ECG_EDGE_DATA) through the device's streaming path
+//                   (StreamClassifier: filter + R-peak detection + beat windows + RR features + int8), signals
+//                   already in memory, 10-second blocks;
 //   ratio_vs_tfjs   beats_per_s / the same float model in TensorFlow.js on the best available engine (batch 1024);
-//   arena_bytes     the model's arena (allocated once at load); rss_bytes the process RSS after the native
-//                   run, before TensorFlow.js is loaded for the comparison.
+//   arena_bytes     the model's arena (allocated once at load); rss_bytes the RSS of a separate process that
+//                   only loads the model file and classifies (no TensorFlow.js, as on a Pi that only classifies).
 // The model: models/inter-patient/cnn-lstm (the trained float model) when present, else the same architecture
 // freshly initialized (speed does not depend on the weights); quantized here with fixture beats as calibration.
 import fs from 'node:fs';
@@ -15,6 +16,9 @@ import { detect } from '../pipeline/index.js';
 import { recordBeats, pickChannel } from '../train/dataset/records.js';
 import { gatherBeats } from '../train/dataset/features.js';
 import { Int8Classifier } from '../nn/index.js';
+import { StreamClassifier } from '../nn/stream.js';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { packageRoot } from '../native/binding.js';
 
 export interface ClassifyBench {
@@ -30,6 +34,7 @@ export interface ClassifyBench {
     source: string;
     arena_bytes: number;
     rss_bytes: number;
+    rss_bytes_with_tfjs_loaded: number;
     model: string;
   };
 }
@@ -45,23 +50,32 @@ export async function run(opts: { log?: (s: string) => void } = {}): Promise<Cla
   const clf = Int8Classifier.load(bytes);
   const ispec = spec.input;
   const recs = names.map((r) => ({ name: r, path: path.join(dir, r), rec: readRecord(path.join(dir, r)) }));
-  // Full pipeline over every record.
+  // Full device pipeline over every record: StreamClassifier (native filter + detector + beat stream + int8)
+  // in 10-second blocks, one stream per record.
   const t0 = performance.now();
   let full = 0;
+  for (const r of recs) {
+    const x = r.rec.signals[pickChannel(r.rec.header)]!;
+    const sc = new StreamClassifier(clf);
+    const blk = 10 * r.rec.header.fs;
+    for (let i = 0; i < x.length; i += blk) full += sc.push(x.subarray(i, i + blk)).length;
+    full += sc.flush().length;
+    sc.close();
+  }
+  const fullS = (performance.now() - t0) / 1000;
+  log(`classify: full pipeline over ${recs.length} records, ${full} beats: ${fullS.toFixed(2)} s`);
+  // Inputs for the inference-only timing (detector positions, dataset windows and RR features).
   const allBeats: Float32Array[] = [];
   const allRR: Float32Array[] = [];
+  let nb = 0;
   for (const r of recs) {
     const ch = pickChannel(r.rec.header);
     const pos = Int32Array.from(detect(r.rec, { channel: ch }).map((p) => p.sample));
     const rb = await recordBeats(r.path, ispec, { positions: pos, cache: false });
-    const x = gatherBeats(rb.windows, rb.margin, ispec, Int32Array.from({ length: rb.n }, (_, i) => i));
-    clf.classifyBatch(x, rb.rr);
-    full += rb.n;
-    allBeats.push(x);
+    allBeats.push(gatherBeats(rb.windows, rb.margin, ispec, Int32Array.from({ length: rb.n }, (_, i) => i)));
     allRR.push(rb.rr);
+    nb += rb.n;
   }
-  const fullS = (performance.now() - t0) / 1000;
-  log(`classify: full pipeline over ${recs.length} records, ${full} beats: ${fullS.toFixed(2)} s`);
   // Inference only.
   const beats = concat(allBeats), rr = concat(allRR);
   let best = Infinity;
@@ -70,22 +84,23 @@ export async function run(opts: { log?: (s: string) => void } = {}): Promise<Cla
     clf.classifyBatch(beats, rr);
     best = Math.min(best, performance.now() - s);
   }
-  const beatsPerS = full / (best / 1000);
+  const beatsPerS = nb / (best / 1000);
   const lat: number[] = [];
   for (let i = 0; i < 2000; i++) {
-    const j = i % full;
+    const j = i % nb;
     const s = performance.now();
     clf.classifyBatch(beats.subarray(j * ispec.length, (j + 1) * ispec.length), rr.subarray(j * 4, j * 4 + 4));
     lat.push(performance.now() - s);
   }
   lat.sort((a, b) => a - b);
-  const rss = process.memoryUsage().rss;
+  const rss = classifyOnlyRss(bytes, beats.subarray(0, 1000 * ispec.length), rr.subarray(0, 4000));
+  const rssHere = process.memoryUsage().rss;
   log(`classify: int8 ${Math.round(beatsPerS)} beats/s, single-beat median ${(lat[lat.length >> 1]! * 1000).toFixed(1)} µs, arena ${clf.arenaBytes} B, RSS ${rss}`);
   // TensorFlow.js on the best engine, same model, batch 1024.
   const { initEngine } = await import('../train/engine.js');
   const { predictPrepared } = await import('../train/predict.js');
   const eng = await initEngine('auto', { quiet: true });
-  const nT = Math.min(full, 8192);
+  const nT = Math.min(nb, 8192);
   await predictPrepared(floatModel, beats.subarray(0, 1024 * ispec.length), ispec.length, rr.subarray(0, 1024 * 4)); // warm-up
   const s1 = performance.now();
   await predictPrepared(floatModel, beats.subarray(0, nT * ispec.length), ispec.length, rr.subarray(0, nT * 4), 1024);
@@ -104,9 +119,32 @@ export async function run(opts: { log?: (s: string) => void } = {}): Promise<Cla
       source: useDb ? 'mitdb (48 records)' : 'fixtures',
       arena_bytes: clf.arenaBytes,
       rss_bytes: rss,
+      rss_bytes_with_tfjs_loaded: rssHere,
       model: modelName,
     },
   };
+}
+
+/** RSS of a separate process that only loads the model file and classifies (no TensorFlow.js), as on a Pi. */
+function classifyOnlyRss(bytes: Uint8Array, beats: Float32Array, rr: Float32Array): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecg-bench-'));
+  fs.writeFileSync(path.join(dir, 'm.ecgm'), bytes);
+  fs.writeFileSync(path.join(dir, 'beats.f32'), Buffer.from(beats.buffer, beats.byteOffset, beats.byteLength));
+  fs.writeFileSync(path.join(dir, 'rr.f32'), Buffer.from(rr.buffer, rr.byteOffset, rr.byteLength));
+  const mod = path.join(packageRoot, 'dist', 'nn', 'index.js');
+  const script = `
+    import fs from 'node:fs';
+    const { Int8Classifier } = await import(${JSON.stringify(mod)});
+    const clf = Int8Classifier.load(${JSON.stringify(path.join(dir, 'm.ecgm'))});
+    const b = fs.readFileSync(${JSON.stringify(path.join(dir, 'beats.f32'))}), r = fs.readFileSync(${JSON.stringify(path.join(dir, 'rr.f32'))});
+    const beats = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4), rr = new Float32Array(r.buffer, r.byteOffset, r.byteLength / 4);
+    for (let k = 0; k < 20; k++) clf.classifyBatch(beats, rr);
+    console.log(process.memoryUsage().rss);`;
+  const p = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const v = Number(p.stdout.trim());
+  if (p.status !== 0 || !Number.isFinite(v)) throw new Error(`classify-only RSS probe failed: ${p.stderr.slice(0, 300)}`);
+  return v;
 }
 
 function concat(parts: Float32Array[]): Float32Array {
