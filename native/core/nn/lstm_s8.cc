@@ -7,6 +7,11 @@
 #include "kernels.h"
 #include "quant.h"
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(ECG_NO_AVX2)
+#include <immintrin.h>
+#define ECG_LSTM_AVX2 1
+#endif
+
 namespace ecg {
 namespace nn {
 namespace {
@@ -38,9 +43,9 @@ LstmScratch carve(const LstmParams& p, void* scratch) {
 
 inline int16_t recurrent_act(const LstmParams& p, int16_t x) { return p.hard_sigmoid ? hard_sigmoid_q12_q15(x) : sigmoid_q12_q15(x); }
 
-void cell_update(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h) {
+void cell_update_from(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h, int u0) {
   const int U = p.units;
-  for (int u = 0; u < U; u++) {
+  for (int u = u0; u < U; u++) {
     const int32_t i = recurrent_act(p, g[u]);
     const int32_t f = recurrent_act(p, g[U + u]);
     const int32_t gg = tanh_q12_q15(g[2 * U + u]);
@@ -54,6 +59,60 @@ void cell_update(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h) {
     const int32_t hq15 = static_cast<int32_t>(rshift_round(static_cast<int64_t>(o) * tc, 15));
     h[u] = sat_i8(requantize(hq15, p.out_mult, p.out_shift));
   }
+}
+
+#ifdef ECG_LSTM_AVX2
+// 8 units at a time: table lookups by 32-bit gathers of the knot pair (t[i], t[i+1]), the same integer
+// interpolation and rounding as lut_q12_q15, products and shifts in 32 bits (all fit), the final
+// requantization per lane with the scalar helper. Bit-identical to cell_update_from.
+__attribute__((target("avx2"))) static inline __m256i lut8(const int16_t* t, __m256i x) {
+  const __m256i u = _mm256_add_epi32(x, _mm256_set1_epi32(32768));
+  const __m256i i = _mm256_srli_epi32(u, 8), f = _mm256_and_si256(u, _mm256_set1_epi32(255));
+  const __m256i pair = _mm256_i32gather_epi32(reinterpret_cast<const int*>(t), i, 2);  // t[i] | t[i+1] << 16
+  const __m256i a = _mm256_srai_epi32(_mm256_slli_epi32(pair, 16), 16), b = _mm256_srai_epi32(pair, 16);
+  const __m256i d = _mm256_mullo_epi32(_mm256_sub_epi32(b, a), f);
+  return _mm256_add_epi32(a, _mm256_srai_epi32(_mm256_add_epi32(d, _mm256_set1_epi32(128)), 8));
+}
+__attribute__((target("avx2"))) static inline __m256i load8_s16(const int16_t* p) {
+  return _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+__attribute__((target("avx2"))) static inline __m256i rsr(__m256i v, int s) {  // round half up, arithmetic >> s (s ≥ 1)
+  return _mm256_sra_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(1 << (s - 1))), _mm_cvtsi32_si128(s));
+}
+__attribute__((target("avx2"))) static int cell_update_avx2(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h) {
+  const int U = p.units;
+  const __m256i lo16 = _mm256_set1_epi32(-32768), hi16 = _mm256_set1_epi32(32767);
+  int u = 0;
+  for (; u + 8 <= U; u += 8) {
+    const __m256i i = lut8(kSigmoidQ15, load8_s16(g + u));
+    const __m256i f = lut8(kSigmoidQ15, load8_s16(g + U + u));
+    const __m256i gg = lut8(kTanhQ15, load8_s16(g + 2 * U + u));
+    const __m256i o = lut8(kSigmoidQ15, load8_s16(g + 3 * U + u));
+    const __m256i cv = load8_s16(c + u);
+    __m256i cn = _mm256_add_epi32(rsr(_mm256_mullo_epi32(f, cv), 15), rsr(_mm256_mullo_epi32(i, gg), 30 - p.cell_frac));
+    cn = _mm256_min_epi32(_mm256_max_epi32(cn, lo16), hi16);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c + u), _mm_packs_epi32(_mm256_castsi256_si128(cn), _mm256_extracti128_si256(cn, 1)));
+    __m256i c12 = p.cell_frac > 12 ? rsr(cn, p.cell_frac - 12) : _mm256_sll_epi32(cn, _mm_cvtsi32_si128(12 - p.cell_frac));
+    c12 = _mm256_min_epi32(_mm256_max_epi32(c12, lo16), hi16);
+    const __m256i tc = lut8(kTanhQ15, c12);
+    const __m256i hq = rsr(_mm256_mullo_epi32(o, tc), 15);
+    alignas(32) int32_t hv[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(hv), hq);
+    for (int k = 0; k < 8; k++) h[u + k] = sat_i8(requantize(hv[k], p.out_mult, p.out_shift));
+  }
+  return u;
+}
+#endif
+
+void cell_update(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h, bool vector_ok) {
+  int u0 = 0;
+#ifdef ECG_LSTM_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (vector_ok && avx2 && !p.hard_sigmoid) u0 = cell_update_avx2(p, g, c, h);
+#else
+  (void)vector_ok;
+#endif
+  cell_update_from(p, g, c, h, u0);
 }
 }  // namespace
 
@@ -96,7 +155,7 @@ void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8
         s.gates[j] = sat_i16(sat_i32(g));
       }
     }
-    cell_update(p, s.gates, s.c, s.h);
+    cell_update(p, s.gates, s.c, s.h, opt);
     if (p.return_sequences) {
       for (int u = 0; u < U; u++) out[static_cast<size_t>(t) * U + u] = s.h[u];
     }
