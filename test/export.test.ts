@@ -30,7 +30,8 @@ async function beatsOf(rec: string) {
   return { n: set.n, beats, rr: set.rr, label: set.label };
 }
 
-// Agreement floors measured on this test (1-epoch models, many near-ties: 100/100/98.6/100 % measured on
+// Agreement floors measured on this test (1-epoch models with many near-ties: 100/100/98.6/100 % and, with the
+// current builders, 100/100/100/100 % measured on
 // 2026-11-25); the fully trained models reach higher agreement (docs/RESULTS.md, int8 section).
 const FLOOR: Record<string, number> = { cnn: 0.99, 'cnn-lstm': 0.99, 'cnn-lstm-attention': 0.98, resnet: 0.99 };
 
