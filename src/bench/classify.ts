@@ -7,8 +7,9 @@
 //   ratio_vs_tfjs   beats_per_s / the same float model in TensorFlow.js on the best available engine (batch 1024);
 //   arena_bytes     the model's arena (allocated once at load); rss_bytes the RSS of a separate process that
 //                   only loads the model file and classifies (no TensorFlow.js, as on a Pi that only classifies).
-// The model: models/inter-patient/cnn-lstm (the trained float model) when present, else the same architecture
-// freshly initialized (speed does not depend on the weights); quantized here with fixture beats as calibration.
+// The model: models/inter-patient/cnn-lstm/model.ecgm (the shipped int8 export of the trained float model) when
+// present, else that architecture quantized here (fixture beats as calibration; freshly initialized when no
+// trained model exists: speed does not depend on the weights).
 import fs from 'node:fs';
 import path from 'node:path';
 import { FIXTURE_RECORDS, MITDB_RECORDS, fixturesDir, readRecord } from '../wfdb/index.js';
@@ -172,6 +173,12 @@ async function prepareModel(log: (s: string) => void) {
     spec = makeSpec('cnn-lstm', defaultInputSpec());
     floatModel = archByName('cnn-lstm').build(spec.input, { seed: 1 });
     modelName = 'cnn-lstm (untrained weights: no trained model under models/ yet)';
+  }
+  const shipped = path.join(trained, 'model.ecgm');
+  if (fs.existsSync(shipped) && fs.existsSync(path.join(trained, 'model.json'))) {
+    const bytes = new Uint8Array(fs.readFileSync(shipped));
+    log(`classify: model ${modelName}/model.ecgm, ${bytes.length} bytes`);
+    return { bytes, modelName: `${modelName}/model.ecgm`, floatModel, spec };
   }
   const rb = await recordBeats(path.join(fixturesDir(), '208'), spec.input);
   const idx = Int32Array.from({ length: Math.min(rb.n, 1500) }, (_, i) => i);
