@@ -17,6 +17,25 @@ export interface CommandSpec {
   run(argv: string[]): Promise<number>;
 }
 
+/**
+ * A command listed by name and summary whose module is imported only when it runs, so that `ecg-edge --help`
+ * and light commands never load heavy modules (TensorFlow.js, the serial stack). `test/cli-lazy.test.ts`
+ * checks that each entry's name and summary equal the module's own.
+ */
+export function lazyCommand(name: string, summary: string, load: () => Promise<CommandSpec>): CommandSpec & { load: () => Promise<CommandSpec> } {
+  return {
+    name,
+    summary,
+    load,
+    get help(): string {
+      return `Run \`ecg-edge ${name} --help\` for the options.`;
+    },
+    async run(argv: string[]) {
+      return (await load()).run(argv);
+    },
+  };
+}
+
 export function parse<T extends OptionSpec>(argv: string[], options: T, help: string, allowPositionals = true): Parsed<T> | null {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(help);

@@ -1,14 +1,11 @@
 // `ecg-edge eval <subcommand>`: scoring against the MIT-BIH reference. Subcommands come from this table;
-// add one by importing its CommandSpec and listing it here.
-import { CliError, type CommandSpec } from '../args.js';
-import { evalDetectCommand } from './eval-detect.js';
-import { evalClassifyCommand } from './eval-classify.js';
-import { evalNoiseCommand } from './eval-noise.js';
+// add one with one lazyCommand line here (its module is imported only when it runs).
+import { CliError, lazyCommand, type CommandSpec } from '../args.js';
 
 export const EVAL_SUBCOMMANDS: CommandSpec[] = [
-  evalDetectCommand,
-  evalClassifyCommand,
-  evalNoiseCommand,
+  lazyCommand('detect', 'score a QRS detector (or annotation files) beat by beat: Se, +P, TP/FN/FP', async () => (await import('./eval-detect.js')).evalDetectCommand),
+  lazyCommand('classify', "score a beat classifier (model or ensemble) on a protocol's test beats: class Se, +P, F1, VEB/SVEB", async () => (await import('./eval-classify.js')).evalClassifyCommand),
+  lazyCommand('noise', 'noise stress test (nstdb pattern, em/bw/ma noise at several SNRs): Se and +P per SNR', async () => (await import('./eval-noise.js')).evalNoiseCommand),
 ];
 
 function help(): string {
@@ -25,7 +22,7 @@ function help(): string {
 
 export const evalCommand: CommandSpec = {
   name: 'eval',
-  summary: `score against the reference annotations (EC57 / bxb): ${EVAL_SUBCOMMANDS.map((c) => c.name).join(', ')}`,
+  summary: 'score against the reference annotations (EC57 / bxb): detect, classify, noise',
   get help() {
     return help();
   },
