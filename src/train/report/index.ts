@@ -45,14 +45,15 @@ export interface ModelResult {
   figures: { confusion?: string; roc?: string; gradcam?: string };
 }
 
-/** Model folders (model.json + spec.json) and ensemble manifests directly under models/<protocol>/. */
+/** Finished model folders (model.json, spec.json, metrics.json) and ensemble manifests directly under models/<protocol>/. */
 export function discoverModels(root: string, protocol: string): { models: string[]; ensembles: string[] } {
   const dir = path.join(root, protocol);
   if (!fs.existsSync(dir)) return { models: [], ensembles: [] };
   const models: string[] = [], ensembles: string[] = [];
   for (const e of fs.readdirSync(dir).sort()) {
     const p = path.join(dir, e);
-    if (fs.statSync(p).isDirectory() && fs.existsSync(path.join(p, 'model.json')) && fs.existsSync(path.join(p, 'spec.json'))) models.push(p);
+    // A finished training run: model.json + spec.json, and metrics.json (written when training ends).
+    if (fs.statSync(p).isDirectory() && ['model.json', 'spec.json', 'metrics.json'].every((f) => fs.existsSync(path.join(p, f)))) models.push(p);
     else if (e.endsWith('.json') && isEnsembleManifest(p)) ensembles.push(p);
   }
   return { models, ensembles };
