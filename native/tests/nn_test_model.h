@@ -108,7 +108,8 @@ std::vector<T> random_vec(std::mt19937& g, size_t n, int lo, int hi) {
 }
 
 /** A small model using every op kind of the shipped architectures: conv → maxpool → conv → avgpool → lstm(seq) →
- *  attention ⊕ (conv → gap) via add, concat with RR, dense relu, dense → int16 logits, softmax. Random weights. */
+ *  attention ⊕ (conv → gap) via add, concat with RR, dense relu, dense → int16 logits, softmax, and a side dense2.
+ *  Random weights. */
 inline Builder small_model(uint32_t seed, int length = 32) {
   std::mt19937 g(seed);
   Builder b;
@@ -171,6 +172,11 @@ inline Builder small_model(uint32_t seed, int length = 32) {
        {-32768, 32767});
   b.probs = b.act(2, {5}, 1.f / 32768, 0);
   b.op(10, {b.logits, b.probs}, {1 << 30, 28});
+  // a side branch using dense2 (fused concat + dense) on [sum, rr]; its output is not read (allowed)
+  uint16_t side = b.act(1, {7}, 0.1f, -128);
+  b.op(13, {sum, b.rr, b.constant<int8_t>(1, {7, 10}, random_vec<int8_t>(g, 70, -127, 127)), b.constant<int8_t>(1, {7, 4}, random_vec<int8_t>(g, 28, -127, 127)),
+            b.constant<int32_t>(3, {7}, random_vec<int32_t>(g, 7, -3000, 3000)), b.constant<int32_t>(3, {7}, mults(7)), b.constant<int32_t>(3, {7}, shifts(7, 36, 38)), side},
+       {0x60000000, 30, -128, 127});
   return b;
 }
 

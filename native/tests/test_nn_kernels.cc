@@ -232,3 +232,30 @@ ECG_TEST(nn_requant_s32_vectorized_equals_scalar) {
   requant_s32(acc.data(), mult.data(), shift.data(), static_cast<int>(acc.size()), acc.data());  // in place
   ECG_CHECK(acc == out);
 }
+
+ECG_TEST(nn_dense2_reference_and_optimized_are_bit_identical_and_exact) {
+  for (int trial = 0; trial < 30; trial++) {
+    const int na = 1 + static_cast<int>(rng() % 60), nb = 1 + static_cast<int>(rng() % 8), cout = 1 + static_cast<int>(rng() % 40);
+    Dense2Params p{na, nb, cout, static_cast<int32_t>(rng() % 256) - 128, static_cast<int32_t>(rng() % 256) - 128, static_cast<int32_t>(rng() % 256) - 128,
+                   static_cast<int32_t>((1u << 30) + rng() % (1u << 30)), 28 + static_cast<int32_t>(rng() % 6), -128, 127};
+    auto a = nn_test::random_vec<int8_t>(rng, na, -128, 127), b = nn_test::random_vec<int8_t>(rng, nb, -128, 127);
+    auto wa = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(cout) * na, -127, 127), wb = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(cout) * nb, -127, 127);
+    auto bias = nn_test::random_vec<int32_t>(rng, cout, -50000, 50000);
+    auto m = mvec(cout);
+    auto s = nn_test::random_vec<int32_t>(rng, cout, 36, 42);
+    std::vector<int16_t> wa16(packed_s16_elems(cout, na)), wb16(packed_s16_elems(cout, nb));
+    pack_s8_s16(wa.data(), cout, na, wa16.data());
+    pack_s8_s16(wb.data(), cout, nb, wb16.data());
+    std::vector<uint8_t> scratch(dense2_s8_scratch_bytes(p));
+    std::vector<int8_t> o1(cout), o2(cout);
+    dense2_s8(p, a.data(), b.data(), wa.data(), wb.data(), wa16.data(), wb16.data(), bias.data(), {m.data(), s.data()}, o1.data(), scratch.data(), KernelPath::kReference);
+    dense2_s8(p, a.data(), b.data(), wa.data(), wb.data(), wa16.data(), wb16.data(), bias.data(), {m.data(), s.data()}, o2.data(), scratch.data(), KernelPath::kOptimized);
+    ECG_CHECK(o1 == o2);
+    const int c = cout - 1;
+    int32_t accb = 0, acca = bias[c];
+    for (int i = 0; i < na; i++) acca += wa[static_cast<size_t>(c) * na + i] * (a[i] - p.a_zp);
+    for (int i = 0; i < nb; i++) accb += wb[static_cast<size_t>(c) * nb + i] * (b[i] - p.b_zp);
+    const int32_t acc = sat_i32(static_cast<int64_t>(acca) + requantize(accb, p.b_mult, p.b_shift));
+    ECG_CHECK(o1[c] == static_cast<int8_t>(clamp_i32(requantize(acc, m[c], s[c]) + p.out_zp, -128, 127)));
+  }
+}

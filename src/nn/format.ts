@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 
 export const MAGIC = 'ECGM';
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1;
 export const HEADER_BYTES = 64;
 export const SPEC_BYTES = 64;
 export const TENSOR_RECORD_BYTES = 40;
@@ -31,6 +31,7 @@ export const OPS = {
   softmax: { code: 10, slots: 'logits int16[C], probs int16[C] (Q0.15)', params: 'mult, shift' },
   clamp: { code: 11, slots: 'in, out', params: 'lo, hi' },
   reshape: { code: 12, slots: 'in, out', params: '' },
+  dense2: { code: 13, slots: 'a[na], b[nb], wa[cout,na], wb[cout,nb], bias[cout], mult[cout], shift[cout], out[cout]', params: 'b_mult, b_shift, act_min, act_max' },
 } as const;
 export type OpName = keyof typeof OPS;
 

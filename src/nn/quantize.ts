@@ -45,6 +45,8 @@ interface Node {
   cout?: number;
   shape: number[]; // output shape without batch
   consumers: number;
+  fusedConcat?: Node; // dense: its input concat is fused (dense2)
+  fusedInto?: Node; // concat: emitted as part of this dense
 }
 
 const layerClass = (l: tf.layers.Layer) => l.getClassName();
@@ -186,6 +188,16 @@ function buildGraph(model: tf.LayersModel): { nodes: Node[]; byLayer: Map<string
   if (last.kind !== 'softmax') throw new Error(`the model output must be a Dense layer with softmax activation`);
   if (!beat || !rr) throw new Error(`the model must have two inputs named 'beat' and 'rr'`);
   for (const n of nodes) for (const i of n.inputs) i.consumers++;
+  // Fuse concat([a, b]) → dense into one 'dense2' op: each input keeps its own quantization.
+  for (const n of nodes) {
+    if (n.kind !== 'dense' || n.inputs.length !== 1) continue;
+    const c = n.inputs[0]!;
+    if (c.kind !== 'concat' || c.inputs.length !== 2 || c.consumers !== 1 || c.shape.length !== 1) continue;
+    if (c.inputs.some((i) => i.shape.length !== 1)) continue;
+    if (last.inputs[0] === n) continue; // the logits layer keeps int16 outputs through the plain dense op
+    n.fusedConcat = c;
+    c.fusedInto = n;
+  }
   return { nodes, byLayer, beat, rr, logits: last.inputs[0]! };
 }
 
@@ -369,8 +381,33 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       report.ops.push({ op: 'softmax', layer: n.layer.name });
       continue;
     }
+    if (n.fusedInto) continue; // emitted by its dense2
     const oq = q.get(n)!;
     const clampLo = (relu: boolean) => (relu ? oq.zp : -128);
+    if (n.fusedConcat) {
+      const [A, B] = n.fusedConcat.inputs as [Node, Node];
+      const qa = q.get(A)!, qb = q.get(B)!;
+      const fanIn = n.fanIn!, cout = n.cout!;
+      const na = A.shape[0]!, nb = B.shape[0]!;
+      if (na + nb !== fanIn) throw new Error(`layer ${n.layer.name}: concat widths ${na} + ${nb} do not match the Dense input ${fanIn}`);
+      const { q: wq, s: ws } = quantWeights(n.w!, fanIn, cout); // one scale per output channel over both parts
+      const wa = new Int8Array(cout * na), wb = new Int8Array(cout * nb);
+      for (let o = 0; o < cout; o++) {
+        wa.set(wq.subarray(o * fanIn, o * fanIn + na), o * na);
+        wb.set(wq.subarray(o * fanIn + na, (o + 1) * fanIn), o * nb);
+      }
+      const bias = new Int32Array(cout), mult = new Int32Array(cout), shift = new Int32Array(cout);
+      for (let o = 0; o < cout; o++) {
+        bias[o] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(n.b![o]! / (qa.scale * ws[o]!))));
+        [mult[o], shift[o]] = quantizeMultiplier((qa.scale * ws[o]!) / oq.scale);
+      }
+      const ids = [cst('int8', [cout, na], wa), cst('int8', [cout, nb], wb), cst('int32', [cout], bias), cst('int32', [cout], mult), cst('int32', [cout], shift)];
+      const out = act(n);
+      const [bm, bs] = quantizeMultiplier(qb.scale / qa.scale);
+      ops.push({ op: 'dense2', tensors: [tid.get(A)!, tid.get(B)!, ...ids, out], params: [bm, bs, clampLo(n.relu), 127] });
+      report.ops.push({ op: 'dense2', layer: n.outLayer });
+      continue;
+    }
     switch (n.kind) {
       case 'conv':
       case 'dense': {

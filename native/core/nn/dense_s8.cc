@@ -28,7 +28,7 @@ void dense_accumulate(const DenseParams& p, const int8_t* in, const int8_t* w, c
     const int8_t* x = in + static_cast<size_t>(r) * p.n;
     for (int c = 0; c < p.cout; c++) {
       const int8_t* wc = w + static_cast<size_t>(c) * p.n;
-      int32_t acc = bias[c];
+      int32_t acc = bias ? bias[c] : 0;
       for (int i = 0; i < p.n; i++) acc += static_cast<int32_t>(wc[i]) * (static_cast<int32_t>(x[i]) - p.in_zp);
       acc_out[static_cast<size_t>(r) * p.cout + c] = acc;
     }

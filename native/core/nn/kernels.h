@@ -52,6 +52,18 @@ void dense_s8(const DenseParams& p, const int8_t* in, const int8_t* w, const int
 void dense_s8_s16(const DenseParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
                   ChannelQuant q, int16_t* out, void* scratch, KernelPath path);
 
+// ---- dense2_s8: a dense layer over the concatenation [a, b] of two int8 vectors with their own scales (the
+// concat is not materialized, so neither input loses resolution to the other's range):
+//   acc = bias + Σ wa·(a − za) + rq(Σ wb·(b − zb), b_mult, b_shift)   (b_mult/b_shift: s_b / s_a)
+//   out = clamp(zo + rq(acc, q_c))
+struct Dense2Params {
+  int na, nb, cout;
+  int32_t a_zp, b_zp, out_zp, b_mult, b_shift, act_min, act_max;
+};
+size_t dense2_s8_scratch_bytes(const Dense2Params& p);
+void dense2_s8(const Dense2Params& p, const int8_t* a, const int8_t* b, const int8_t* wa, const int8_t* wb, const int16_t* wa16,
+               const int16_t* wb16, const int32_t* bias, ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
+
 // ---- pooling over time: in [T, C] → out [To, C]; window o covers [o·stride − pad_left, … + pool) ∩ [0, T).
 struct Pool1dParams {
   int T, C, To, pool, stride, pad_left;

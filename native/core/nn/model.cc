@@ -49,6 +49,7 @@ const char* op_name(OpCode c) {
     case OpCode::kSoftmax: return "softmax";
     case OpCode::kClamp: return "clamp";
     case OpCode::kReshape: return "reshape";
+    case OpCode::kDense2: return "dense2";
   }
   return "?";
 }
@@ -182,7 +183,7 @@ Status Model::parse_tensor(int i, const uint8_t* r, const uint8_t* data, size_t 
 Status Model::parse_op(int i, const uint8_t* r) {
   Op op;
   const uint16_t code = rd16(r);
-  if (code < 1 || code > 12) return fail(Status::kBadFormat, "op %d: unknown op code %u", i, code);
+  if (code < 1 || code > 13) return fail(Status::kBadFormat, "op %d: unknown op code %u", i, code);
   op.code = static_cast<OpCode>(code);
   op.n = rd16(r + 2);
   if (op.n < 2 || op.n > kMaxOpTensors) return fail(Status::kBadFormat, "op %d (%s): %d tensors, expected 2..%d", i, op_name(op.code), op.n, kMaxOpTensors);
@@ -381,6 +382,21 @@ Status Model::check_op(int i) {
       if (!clamp_ok(op.p[0], op.p[1], DType::kInt8)) return bad("clamp range is outside int8 or min > max");
       return Status::kOk;
     }
+    case OpCode::kDense2: {
+      if (!nslots(8) || !need(0, DType::kInt8, false, 1) || !need(1, DType::kInt8, false, 1) || !need(2, DType::kInt8, true, 2) ||
+          !need(3, DType::kInt8, true, 2) || !need(4, DType::kInt32, true, 1) || !need(7, DType::kInt8, false, 1))
+        return Status::kBadFormat;
+      const int na = dim(0, 0), nb = dim(1, 0), cout = dim(2, 0);
+      if (dim(2, 1) != na || dim(3, 1) != nb || dim(3, 0) != cout) return bad("weights must be [cout, na] and [cout, nb] for inputs [na] and [nb]");
+      if (dim(4, 0) != cout || dim(7, 0) != cout) return bad("bias and output must have cout entries");
+      if (!check_requant_vec(5, 6, cout)) return Status::kBadFormat;
+      if (!valid_requant(op.p[0], op.p[1])) return bad("second-input multiplier/shift out of range");
+      if (!clamp_ok(op.p[2], op.p[3], DType::kInt8)) return bad("activation clamp is outside int8 or min > max");
+      if (static_cast<int64_t>(na > nb ? na : nb) * 255 * 127 >= (int64_t{1} << 30)) return bad("inputs too long for int32 accumulation");
+      Dense2Params p{na, nb, cout, T(0).zero_point, T(1).zero_point, T(7).zero_point, op.p[0], op.p[1], op.p[2], op.p[3]};
+      op.scratch = dense2_s8_scratch_bytes(p);
+      return Status::kOk;
+    }
     case OpCode::kReshape: {
       if (!nslots(2) || !need(0, DType::kInt8, false, 0) || !need(1, DType::kInt8, false, 0)) return Status::kBadFormat;
       if (T(0).count != T(1).count || !same_quant(0, 1)) return bad("input and output must have the same size and quantization");
@@ -505,6 +521,7 @@ Status Model::plan() {
     switch (op.code) {
       case OpCode::kConv1d: case OpCode::kDense: case OpCode::kAttention: widen[op.t[1]] = 1; break;
       case OpCode::kLstm: widen[op.t[1]] = 1; widen[op.t[2]] = 1; break;
+      case OpCode::kDense2: widen[op.t[2]] = 1; widen[op.t[3]] = 1; break;
       default: break;
     }
   }
@@ -646,6 +663,11 @@ Status Model::invoke(KernelPath path) {
       case OpCode::kClamp:
         clamp_s8(static_cast<int>(T(0).count), i8(0), op.p[0], op.p[1], o8(1));
         break;
+      case OpCode::kDense2: {
+        Dense2Params p{T(0).dims[0], T(1).dims[0], T(2).dims[0], T(0).zero_point, T(1).zero_point, T(7).zero_point, op.p[0], op.p[1], op.p[2], op.p[3]};
+        dense2_s8(p, i8(0), i8(1), i8(2), i8(3), T(2).wide, T(3).wide, i32(4), ChannelQuant{i32(5), i32(6)}, o8(7), scratch_, path);
+        break;
+      }
       case OpCode::kReshape:
         if (T(0).data != T(1).data) std::memmove(o8(1), i8(0), T(0).count);
         break;

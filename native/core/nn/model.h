@@ -15,7 +15,7 @@ namespace nn {
 
 constexpr uint8_t kMagic[4] = {'E', 'C', 'G', 'M'};
 constexpr uint16_t kFormatMajor = 1;
-constexpr uint16_t kFormatMinor = 0;
+constexpr uint16_t kFormatMinor = 1;
 constexpr size_t kHeaderBytes = 64;
 constexpr size_t kSpecBytes = 64;
 constexpr size_t kTensorRecordBytes = 40;
@@ -40,6 +40,7 @@ enum class OpCode : uint16_t {
   kSoftmax = 10,
   kClamp = 11,
   kReshape = 12,
+  kDense2 = 13,
 };
 
 // Input-spec enums (must match src/nn/format.ts).
