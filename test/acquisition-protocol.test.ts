@@ -92,13 +92,14 @@ describe('FrameSplitter + MessageDecoder', () => {
     expect((await run(bytes)).msgs).toEqual((await run([stream])).msgs);
   });
 
-  it('resynchronises after starting mid-frame and after garbage, and counts it', async () => {
+  it('syncs after starting mid-frame (expected, not a fault), resynchronises after garbage and counts it', async () => {
     const midFrame = blocks[0].subarray(9); // the port opened in the middle of a block
     const garbage = Buffer.from([0x12, 0x55, 0x7f, 0x00]);
     const { msgs, splitter, decoder } = await run([midFrame, blocks[1], garbage, blocks[2]]);
     expect(msgs.map((m) => (m.type === 'block' ? m.seq : -1))).toEqual([1, 128]);
-    expect(splitter.stats.resyncs).toBe(2);
-    expect(splitter.stats.discardedBytes).toBe(midFrame.length + garbage.length);
+    expect(splitter.stats.initialSyncBytes).toBe(midFrame.length);
+    expect(splitter.stats.resyncs).toBe(1);
+    expect(splitter.stats.discardedBytes).toBe(garbage.length);
     expect(decoder.stats.crcErrors).toBe(0);
   });
 
@@ -113,9 +114,9 @@ describe('FrameSplitter + MessageDecoder', () => {
   });
 
   it('drops a frame cut by the next frame start (lost END byte) and keeps the next one', async () => {
-    const cut = blocks[0].subarray(0, 12); // F0 ... without its end
-    const { msgs, splitter } = await run([cut, blocks[1]]);
-    expect(msgs.map((m) => (m.type === 'block' ? m.seq : -1))).toEqual([1]);
+    const cut = blocks[1].subarray(0, 12); // F0 ... without its end
+    const { msgs, splitter } = await run([blocks[0], cut, blocks[2]]);
+    expect(msgs.map((m) => (m.type === 'block' ? m.seq : -1))).toEqual([0, 128]);
     expect(splitter.stats.truncated).toBe(1);
     expect(splitter.stats.resyncs).toBe(1);
   });

@@ -12,6 +12,11 @@ export interface SplitterStats {
   /** Times the splitter had skipped bytes (garbage, cut or oversized frames) before finding a frame again. */
   resyncs: number;
   discardedBytes: number;
+  /**
+   * Bytes skipped after a (re)open before the first whole frame: opening a port flushes the line, so the
+   * stream usually starts mid-frame. Expected, so not counted as a resync.
+   */
+  initialSyncBytes: number;
   /** Sysex frames cut short by another status byte. */
   truncated: number;
   oversize: number;
@@ -25,7 +30,7 @@ function midiDataBytes(cmd: number): number {
 }
 
 export class FrameSplitter extends Transform {
-  readonly stats: SplitterStats = { frames: 0, resyncs: 0, discardedBytes: 0, truncated: 0, oversize: 0 };
+  readonly stats: SplitterStats = { frames: 0, resyncs: 0, discardedBytes: 0, initialSyncBytes: 0, truncated: 0, oversize: 0 };
   private inSysex = false;
   private buf = new Uint8Array(MAX_SYSEX);
   private len = 0;
@@ -34,6 +39,9 @@ export class FrameSplitter extends Transform {
   private midiNeed = 0;
   private midiData: number[] = [];
   private discarding = false;
+  /** True from construction or reset() until the first whole frame: skipped bytes are initial sync. */
+  private syncing = true;
+  private syncBytes = 0;
   /** When set, frames go to this callback instead of the readable side. */
   onFrame: ((f: Frame) => void) | null = null;
 
@@ -43,19 +51,29 @@ export class FrameSplitter extends Transform {
 
   /** Forgets a partial frame (the port was reopened): the next bytes start afresh. */
   reset(): void {
-    if (this.inSysex || this.midiCmd >= 0) this.discarding = true;
+    this.syncing = true;
+    this.syncBytes = 0;
+    this.discarding = false;
     this.inSysex = false;
     this.midiCmd = -1;
     this.len = 0;
   }
 
   private discard(n: number): void {
+    if (this.syncing) {
+      this.syncBytes += n;
+      return;
+    }
     this.stats.discardedBytes += n;
     this.discarding = true;
   }
 
   private emitFrame(f: Frame): void {
-    if (this.discarding) {
+    if (this.syncing) {
+      this.syncing = false;
+      this.stats.initialSyncBytes += this.syncBytes;
+      this.syncBytes = 0;
+    } else if (this.discarding) {
       this.discarding = false;
       this.stats.resyncs++;
     }
