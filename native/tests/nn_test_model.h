@@ -61,7 +61,7 @@ struct Builder {
     const size_t size = doff + data + 32;
     std::vector<uint8_t> b(size, 0);
     std::memcpy(b.data(), "ECGM", 4);
-    put16(b, 4, 1); put16(b, 6, 0); put32(b, 8, static_cast<uint32_t>(size)); put32(b, 12, 0);
+    put16(b, 4, 2); put16(b, 6, 0); put32(b, 8, static_cast<uint32_t>(size)); put32(b, 12, 0);
     put32(b, 16, static_cast<uint32_t>(spec)); put32(b, 20, 64); put32(b, 24, static_cast<uint32_t>(clsoff)); put32(b, 28, static_cast<uint32_t>(cls.size()));
     put32(b, 32, static_cast<uint32_t>(toff)); put32(b, 36, static_cast<uint32_t>(tensors.size()));
     put32(b, 40, static_cast<uint32_t>(ooff)); put32(b, 44, static_cast<uint32_t>(ops.size()));

@@ -73,9 +73,9 @@ ECG_TEST(nn_model_rejects_wrong_magic_version_checksum_and_trailing_bytes) {
     ECG_CHECK(m.load(f.data(), f.size()) == Status::kBadFormat && has(m.error(), "wrong magic"));
   }
   {
-    auto f = file; f[4] = 2; nn_test::Builder::reseal(f);
+    auto f = file; f[4] = 3; nn_test::Builder::reseal(f);
     Model m;
-    ECG_CHECK(m.load(f.data(), f.size()) == Status::kUnsupported && has(m.error(), "version 2.0"));
+    ECG_CHECK(m.load(f.data(), f.size()) == Status::kUnsupported && has(m.error(), "version 3.0"));
   }
   {
     auto f = file; f[f.size() / 2] ^= 0x40;

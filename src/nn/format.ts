@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 
 export const MAGIC = 'ECGM';
-export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 1;
+export const FORMAT_MAJOR = 2;
+export const FORMAT_MINOR = 0;
 export const HEADER_BYTES = 64;
 export const SPEC_BYTES = 64;
 export const TENSOR_RECORD_BYTES = 40;

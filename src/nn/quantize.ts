@@ -472,7 +472,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
         for (let j = 0; j < G; j++) {
           bias[j] = Math.round((b ? b[j]! : 0) * 4096);
           [mx[j], sxs[j]] = quantizeMultiplier(sx * wxs[j]! * 4096);
-          [mh[j], shs[j]] = quantizeMultiplier(sh * whs[j]! * 4096);
+          [mh[j], shs[j]] = quantizeMultiplier((whs[j]! * 4096) / 32768); // recurrence on h in Q0.15
         }
         const ids = [cst('int8', [G, cin], wxq), cst('int8', [G, U], whq), cst('int32', [G], bias), cst('int32', [G], mx), cst('int32', [G], sxs), cst('int32', [G], mh), cst('int32', [G], shs)];
         const out = act(n);

@@ -74,7 +74,8 @@ void avgpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
 /** [T, C] → [C], mean over time, rounded half away from zero. */
 void global_avgpool1d_s8(int T, int C, const int8_t* in, int8_t* out);
 
-// ---- lstm_s8: int8 weights, gates in Q3.12, int16 cell state in Q(15−cell_frac).cell_frac, h int8 (zp 0).
+// ---- lstm_s8: int8 weights, gates in Q3.12, int16 cell state in Q(15−cell_frac).cell_frac, output h int8 (zp 0);
+// the recurrence multiplies wh by the previous h in Q0.15 (int16), so qh converts wh·h_q15 to Q3.12.
 // Gate order i, f, c, o (Keras). wx [4U, cin], wh [4U, U], bias [4U] in Q3.12 units.
 struct LstmParams {
   int T, cin, units;

@@ -315,7 +315,8 @@ Status Model::check_op(int i) {
       if (op.p[1] < 8 || op.p[1] > 14) return bad("cell_frac must be 8..14");
       if (!valid_requant(op.p[2], op.p[3])) return bad("output multiplier/shift out of range");
       if (op.p[4] != 0 && op.p[4] != 1) return bad("recurrent activation must be 0 (sigmoid) or 1 (hard sigmoid)");
-      if (static_cast<int64_t>(cin > U ? cin : U) * 255 * 127 >= (int64_t{1} << 30)) return bad("too many inputs for int32 accumulation");
+      if (static_cast<int64_t>(cin) * 255 * 127 >= (int64_t{1} << 30) || static_cast<int64_t>(U) * 32768 * 127 >= (int64_t{1} << 31) - (int64_t{1} << 28))
+        return bad("too many inputs or units for int32 accumulation");
       LstmParams p{Tn, cin, U, T(0).zero_point, rs, op.p[1], op.p[2], op.p[3], op.p[4]};
       op.scratch = lstm_s8_scratch_bytes(p);
       return Status::kOk;

@@ -14,8 +14,8 @@ namespace ecg {
 namespace nn {
 
 constexpr uint8_t kMagic[4] = {'E', 'C', 'G', 'M'};
-constexpr uint16_t kFormatMajor = 1;
-constexpr uint16_t kFormatMinor = 1;
+constexpr uint16_t kFormatMajor = 2;
+constexpr uint16_t kFormatMinor = 0;
 constexpr size_t kHeaderBytes = 64;
 constexpr size_t kSpecBytes = 64;
 constexpr size_t kTensorRecordBytes = 40;
