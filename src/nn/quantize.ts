@@ -260,6 +260,8 @@ const i32 = (a: number[]) => Int32Array.from(a);
 export interface QuantizeOptions {
   /** Beats per calibration batch for the float model. */
   batch?: number;
+  /** Activation range: 'minmax' (default) or a two-sided percentile clip, e.g. 1e-4 drops the 0.01 % extremes. */
+  clip?: number;
   log?: (s: string) => void;
 }
 
@@ -286,6 +288,8 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
   const lstmInputs = new Map<Node, Float32Array[]>();
   const probeModel = tf.model({ inputs: model.inputs, outputs });
   const lo = new Float64Array(probe.length).fill(Infinity), hi = new Float64Array(probe.length).fill(-Infinity);
+  const clip = opts.clip ?? 0;
+  const samples: number[][] = probe.map(() => []);
   let rrLo = Infinity, rrHi = -Infinity, bLo = Infinity, bHi = -Infinity;
   const batch = opts.batch ?? 512;
   const lstmSample = Math.min(calib.n, 1500);
@@ -303,6 +307,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       const d = outs[k]!.dataSync() as Float32Array;
       let a = lo[k]!, b = hi[k]!;
       for (const v of d) { if (v < a) a = v; if (v > b) b = v; }
+      if (clip > 0) { const smp = samples[k]!; const step = Math.max(1, Math.floor(d.length / 4096)); for (let i = 0; i < d.length; i += step) smp.push(d[i]!); }
       lo[k] = a; hi[k] = b;
     }
     for (const n of probe) {
@@ -348,7 +353,13 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       report.lstm.push({ layer: n.layer.name, cellMax, hMax, cellFrac });
       q.set(n, { scale: hMax / 127, zp: 0, dtype: 'int8' });
     } else {
-      q.set(n, { ...asymmetric(lo[k]!, hi[k]!), dtype: 'int8' });
+      let a = lo[k]!, b = hi[k]!;
+      if (clip > 0 && samples[k]!.length > 100) {
+        const v = Float64Array.from(samples[k]!).sort();
+        a = Math.min(a, 0) < 0 ? v[Math.floor(clip * (v.length - 1))]! : a;
+        b = v[Math.ceil((1 - clip) * (v.length - 1))]!;
+      }
+      q.set(n, { ...asymmetric(a, b), dtype: 'int8' });
     }
   }
   // The attention output must share its input's quantization; so must pooling (already set above).

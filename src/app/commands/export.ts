@@ -24,6 +24,8 @@ logits, LSTM with int16 cell state.
   --beats N           calibration beats, stratified by class (default 4000)
   --fidelity          also score float vs int8 on the protocol's test beats (DS2 / intra-patient test split):
                       class agreement, macro F1 of each and the drop; written beside the model as <out>.fidelity.json
+  --clip F            clip each activation range to its F and 1−F quantiles on the calibration beats
+                      (default 0: min/max)
   --json              print the summary as JSON
   --results           rewrite the int8 section of docs/RESULTS.md from every models/**/*.fidelity.json`;
 
@@ -114,7 +116,7 @@ export const exportCommand: CommandSpec = {
   async run(argv) {
     const a = parse(argv, {
       out: { type: 'string' }, calibration: { type: 'string' }, db: { type: 'string' }, beats: { type: 'string' },
-      fidelity: { type: 'boolean' }, json: { type: 'boolean' }, results: { type: 'boolean' }, models: { type: 'string' },
+      fidelity: { type: 'boolean' }, json: { type: 'boolean' }, results: { type: 'boolean' }, models: { type: 'string' }, clip: { type: 'string' },
     }, help, true);
     if (!a) return 0;
     const o = a.values as Record<string, string | boolean | undefined>;
@@ -155,7 +157,9 @@ export const exportCommand: CommandSpec = {
     const calSet = protocol === 'inter-patient' ? mergeSets(split.train, split.val) : split.train;
     const cal = subsetInputs(calSet, calibrationSubset(calSet, nBeats), spec.input);
     const t0 = Date.now();
-    const { bytes, report } = await quantizeModel(model, spec, cal);
+    const clip = o.clip === undefined ? 0 : Number(o.clip);
+    if (!(clip >= 0 && clip < 0.01)) throw new CliError(`--clip must be a fraction from 0 to 0.01 (e.g. 1e-4), got '${o.clip}'`);
+    const { bytes, report } = await quantizeModel(model, spec, cal, { clip });
     fs.mkdirSync(path.dirname(path.resolve(o.out as string)), { recursive: true });
     fs.writeFileSync(o.out as string, bytes);
     const clf = Int8Classifier.load(o.out as string);
