@@ -7,3 +7,4 @@ export {
   type EctopicStats, type AamiClassName,
 } from './report.js';
 export { DETECTORS, findDetector, referenceDetector, type Detector, type DetectorInput } from './detectors.js';
+export { CLASS_SYMBOL, classAnnotation } from './class-annotation.js';

@@ -5,8 +5,8 @@
 // With positions 'reference' the same int8 model runs at the reference beat positions (the baseline the
 // detected-beat figures are compared against).
 import path from 'node:path';
-import { readRecord, readAnnotations, symbolToCode, BEAT_SYMBOLS, type Annotation } from '../wfdb/index.js';
-import { compareRecord, emptyMatrix, addMatrix, classStats, type ClassReport, type ClassMatrix } from '../eval/index.js';
+import { readRecord, readAnnotations, BEAT_SYMBOLS, type Annotation } from '../wfdb/index.js';
+import { classAnnotation, compareRecord, emptyMatrix, addMatrix, classStats, type ClassReport, type ClassMatrix } from '../eval/index.js';
 import { detect } from '../pipeline/index.js';
 import { recordBeats, pickChannel } from '../train/dataset/records.js';
 import { gatherBeats } from '../train/dataset/features.js';
@@ -16,8 +16,6 @@ import { Int8Classifier } from './index.js';
 
 export type Positions = 'detected' | 'reference';
 
-/** Symbol written for each predicted class (any symbol of the class works for the evaluator's AAMI mapping). */
-const CLASS_SYMBOL: Record<string, string> = { N: 'N', S: 'A', V: 'V', F: 'F', Q: 'Q' };
 
 export interface NativeEval {
   report: ClassReport;
@@ -63,10 +61,7 @@ export async function evaluateNative(clf: Int8Classifier, protocol: 'inter-patie
     const rb = await recordBeats(rp, spec, { positions: uniq, cache: false });
     const x = gatherBeats(rb.windows, rb.margin, spec, Int32Array.from({ length: rb.n }, (_, i) => i));
     const res = clf.classifyBatch(x, rb.rr);
-    const test: Annotation[] = Array.from(uniq, (s, i) => {
-      const sym = CLASS_SYMBOL[clf.classes[res.labels[i]!]!] ?? 'Q';
-      return { sample: s, symbol: sym, code: symbolToCode(sym), subtype: 0, chan: 0, num: 0, aux: '' };
-    });
+    const test: Annotation[] = Array.from(uniq, (s, i) => classAnnotation(s, clf.classes[res.labels[i]!]!));
     const cmp = compareRecord(ref, test, { fs: rec.header.fs, nSamples: rec.header.nSamples, from: 0 });
     addMatrix(total, cmp.matrix);
     out.push({ record: name, beats: uniq.length, matrix: cmp.matrix });

@@ -3,7 +3,7 @@
 // tfjs-free. Each labelled beat carries its latency: the input sample index at which its label was produced
 // minus its R-peak index. The bound: the next R peak (post-RR, at most rr clampMax s away) or the end of the
 // window, plus the detector's latency.
-import { Pipeline, type QualityReport } from '../pipeline/index.js';
+import { Pipeline, type PipelineOptions, type PipelineOutput, type QualityReport } from '../pipeline/index.js';
 import { loadNative } from '../native/binding.js';
 import type { Int8Classifier } from './index.js';
 
@@ -37,10 +37,14 @@ export class StreamClassifier {
   private closed = false;
   quality: QualityReport[] = [];
 
-  constructor(clf: Int8Classifier, opts: { mains?: 50 | 60 } = {}) {
+  /**
+   * `pipeline` passes the front end's saturation rails and gain to the signal path (a board's monitor does);
+   * the input rate is always the model's.
+   */
+  constructor(clf: Int8Classifier, opts: { mains?: 50 | 60; pipeline?: Omit<PipelineOptions, 'fs' | 'mains' | 'channels'> } = {}) {
     this.clf = clf;
     const fs = clf.spec.fs;
-    this.pipeline = new Pipeline({ fs, mains: opts.mains ?? clf.spec.filter.mains });
+    this.pipeline = new Pipeline({ ...opts.pipeline, fs, mains: opts.mains ?? clf.spec.filter.mains });
     // Main-threshold confirmations come within detectorLag; searchback can take longer: allow 2 s more.
     this.detectorLatency = this.pipeline.delay + this.pipeline.detectorLag + 2 * fs;
     this.latencyBound = Math.max(clf.spec.afterSamples, Math.ceil(clf.spec.rr.clampMax * fs)) + this.detectorLatency;
@@ -56,6 +60,15 @@ export class StreamClassifier {
     const out = this.pipeline.push(block);
     this.quality.push(...out.quality);
     return this.feed(out.filteredQ12, out.start, out.peaks.map((p) => p.sample), false);
+  }
+
+  /**
+   * Labels the beats of an output that the caller got from `this.pipeline` itself (push or flush, with
+   * `flush` true for the last one), for callers that also need the peaks and quality reports.
+   */
+  classify(out: PipelineOutput, flush = false): LabelledBeat[] {
+    if (this.closed) throw new Error('StreamClassifier: classify() after close()');
+    return this.feed(out.filteredQ12, out.start, out.peaks.map((p) => p.sample), flush);
   }
 
   /** Ends the stream: flushes the filter and labels every remaining beat. */

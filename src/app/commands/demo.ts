@@ -2,11 +2,13 @@
 // through the best available detector and prints progress and the beats found against the reference.
 // With the native detector and the AVR toolchain + simavr present, the record goes through the simulated board
 // (the real firmware in simavr, its serial link and the host's BoardLink + live monitor); otherwise (or with
-// --offline) it is streamed offline, with a message saying why.
+// --offline) it is streamed offline, with a message saying why. On the board, the shipped int8 model labels each
+// beat (N, S, V, F, Q) and the labels are scored against the reference at the end.
 import path from 'node:path';
 import { numberOption, parse, pct, CliError, type CommandSpec } from '../args.js';
 import { resolveChannel } from '../record-args.js';
-import { compareRecord, DETECTORS, type Detector } from '../../eval/index.js';
+import { BEAT_COLS, classAnnotation, classStats, compareRecord, DETECTORS, type Detector } from '../../eval/index.js';
+import { loadMonitorModel } from './monitor.js';
 import { type Annotation, type Header, fixturesDir, isBeatCode, readAnnotations, readRecord, resolveRecord } from '../../wfdb/index.js';
 import { missingToolchain, SimulatedBoard } from '../../acquisition/simulator.js';
 import { BoardLink } from '../../acquisition/link.js';
@@ -183,7 +185,8 @@ async function simulatedDemo(o: { recordPath: string; header: Header; channel: n
   const { header, n, ref } = o;
   const sim = await SimulatedBoard.start({ record: o.recordPath, channel: o.channel, seconds: n / header.fs + 2, speed: o.speed, loop: false });
   const link = new BoardLink({ path: sim.path, clockScale: o.speed });
-  const monitor = new LiveMonitor(link);
+  const classifier = loadMonitorModel(undefined, (l) => console.log(`  ${l}`));
+  const monitor = new LiveMonitor(link, { classifier: classifier ?? undefined });
   link.on('fault', (f: { kind: string; message: string }) => console.log(`  link ${f.kind}: ${f.message}`));
   monitor.start();
   try {
@@ -216,10 +219,23 @@ async function simulatedDemo(o: { recordPath: string; header: Header; channel: n
     const cmp = compareRecord(ref, test, { fs: header.fs, nSamples: n, from: 0 });
     console.log(`  beats: ${ref.length} in the reference, ${peaks.length} found; TP ${cmp.tp}, FN ${cmp.fn}, FP ${cmp.fp}; ` +
       `Se ${pct(cmp.se)}%, +P ${pct(cmp.ppv)}% (EC57 / bxb, 150 ms window, from 0 s)`);
+    if (classifier) {
+      // beat classes: the int8 model's labels on the board's beats, scored against the reference (EC57 rules)
+      const labelled = monitor.labels.map((b) => classAnnotation(Math.round(b.sample * ratio), b.className)).filter((a) => a.sample < n);
+      const c = compareRecord(ref, labelled, { fs: header.fs, nSamples: n, from: 0 });
+      const r = classStats(c.matrix);
+      const cls = (['N', 'S', 'V', 'F', 'Q'] as const)
+        .map((k) => ({ k, refN: BEAT_COLS.reduce((acc, col) => acc + c.matrix[k][col], 0) + c.matrix[k].o + c.matrix[k].x, se: r.classes[k].se }))
+        .filter((x) => x.refN > 0)
+        .map((x) => `${x.k} ${x.refN} (Se ${x.se === null ? '--' : pct(x.se)}%)`);
+      console.log(`  beat classes by the int8 model ${path.relative(process.cwd(), classifier.source) || classifier.source} (${classifier.arch}): reference ${cls.join(', ')}; ` +
+        `accuracy ${r.accuracy === null ? '--' : pct(r.accuracy)}% on ${labelled.length} labelled beats`);
+    }
     console.log(`  ${LiveMonitor.formatLine(monitor.status())}`);
     return 0;
   } finally {
     await link.close();
     await sim.stop();
+    classifier?.close();
   }
 }

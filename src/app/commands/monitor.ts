@@ -5,6 +5,30 @@ import { BoardLink } from '../../acquisition/link.js';
 import { LiveMonitor } from '../../acquisition/monitor.js';
 import { describeInfo, RATES } from '../../acquisition/protocol.js';
 import { missingToolchain, SimulatedBoard } from '../../acquisition/simulator.js';
+import { Int8Classifier } from '../../nn/index.js';
+import { defaultInt8Model } from '../../nn/default-model.js';
+
+/**
+ * The int8 model for `--model` (a file, or 'none'); by default the shipped inter-patient model with the best
+ * validation score. Returns null (with the reason printed) when there is none.
+ */
+export function loadMonitorModel(spec: string | undefined, log: (line: string) => void): Int8Classifier | null {
+  if (spec === 'none') return null;
+  let file = spec;
+  if (!file) {
+    const d = defaultInt8Model('inter-patient');
+    if (!d) {
+      log('beat classes: off (no int8 model is shipped in models/; name one with --model FILE.ecgm)');
+      return null;
+    }
+    file = d.file;
+  }
+  try {
+    return Int8Classifier.load(file);
+  } catch (err) {
+    throw new CliError(`--model: ${(err as Error).message}`);
+  }
+}
 
 const help = `Usage: ecg-edge monitor --port <dev> [--rate 360] [--seconds S] [--mains 50|60] [--json]
        ecg-edge monitor --simulate <record> [--speed 1] [--seconds S] ...
@@ -12,6 +36,7 @@ const help = `Usage: ecg-edge monitor --port <dev> [--rate 360] [--seconds S] [-
 Connects to an ecg-edge board (firmware-bridge/), checks its protocol version, starts the stream and runs the
 native signal path (filter, R-peak detection, signal quality) on it. Prints one live line:
   HR <bpm> | beats <n> | signal <good|LEAD OFF|noisy|...> | link <health and fault counts> | <elapsed>
+  | classes N <n> S <n> V <n> F <n> Q <n>, last <class> (p <probability>)
 and a line for each link fault (CRC error, lost blocks, resync, stall, unplug, board reset). The link
 reconnects by itself when the device comes back.
 
@@ -22,6 +47,8 @@ reconnects by itself when the device comes back.
   --rate HZ          ask the board for ${RATES.join(', ')} Hz (default: the board's rate)
   --seconds S        stop after S seconds of signal (default: run until Ctrl-C)
   --mains 50|60      powerline frequency to notch (default 60)
+  --model FILE       int8 model (.ecgm) that labels each beat N, S, V, F or Q; 'none' turns labels off
+                     (default: the shipped inter-patient model with the best validation score)
   --json             print one JSON status object per second instead of the live line
   -h, --help         this help`;
 
@@ -34,7 +61,7 @@ export const monitorCommand: CommandSpec = {
       argv,
       {
         port: { type: 'string' }, simulate: { type: 'string' }, speed: { type: 'string' }, rate: { type: 'string' },
-        seconds: { type: 'string' }, mains: { type: 'string' }, json: { type: 'boolean' },
+        seconds: { type: 'string' }, mains: { type: 'string' }, json: { type: 'boolean' }, model: { type: 'string' },
       },
       help,
       false,
@@ -49,7 +76,7 @@ export const monitorCommand: CommandSpec = {
     if (mains !== undefined && mains !== 50 && mains !== 60) throw new CliError(`--mains: expected 50 or 60, got ${mains}`);
     if (v.speed !== undefined && !v.simulate) throw new CliError('--speed: only with --simulate');
     const speed = numberOption('speed', v.speed, { min: 0.01, max: 50, default: 1 })!;
-    const code = await runMonitor({ port: v.port, simulate: v.simulate, speed, rate, seconds, mains: mains as 50 | 60 | undefined, json: !!v.json });
+    const code = await runMonitor({ port: v.port, simulate: v.simulate, speed, rate, seconds, mains: mains as 50 | 60 | undefined, json: !!v.json, model: v.model });
     return code;
   },
 };
@@ -62,6 +89,8 @@ export interface MonitorRun {
   seconds?: number;
   mains?: 50 | 60;
   json: boolean;
+  /** int8 model file, 'none', or undefined for the shipped default. */
+  model?: string;
   /** Printed before the live lines (the demo explains itself). */
   banner?: string;
 }
@@ -82,7 +111,9 @@ export async function runMonitor(o: MonitorRun): Promise<number> {
     console.error(`simulated board: record ${sim.record.header.record}, serial device ${sim.path}, speed ${o.speed}x`);
   }
   const link = new BoardLink({ path: port!, rateHz: o.rate, clockScale: sim ? o.speed : 1 });
-  const monitor = new LiveMonitor(link, { mains: o.mains });
+  const classifier = loadMonitorModel(o.model, (l) => console.error(l));
+  if (classifier) console.error(`beat classes: int8 model ${classifier.source} (${classifier.arch}, ${classifier.classes.join('/')}, arena ${classifier.arenaBytes} B)`);
+  const monitor = new LiveMonitor(link, { mains: o.mains, classifier: classifier ?? undefined });
   const tty = process.stdout.isTTY && !o.json;
   let lastLine = '';
   const print = (line: string) => {
@@ -113,9 +144,15 @@ export async function runMonitor(o: MonitorRun): Promise<number> {
     }
     if (o.banner) console.log(o.banner);
     if (!o.json) console.log(`board: ${describeInfo(info)}`);
+    if (classifier && classifier.spec.fs !== link.fs) console.error(`beat classes: the model expects ${classifier.spec.fs} Hz but the board samples at ${link.fs} Hz: beats are not classified (use --rate ${classifier.spec.fs})`);
     const timer = setInterval(() => {
       const s = monitor.status();
-      if (o.json) console.log(JSON.stringify({ seconds: +s.seconds.toFixed(2), hr: s.hr === null ? null : +s.hr.toFixed(1), beats: s.beats, quality: s.quality, leadOff: s.leadOff, link: s.link }));
+      if (o.json) {
+        console.log(JSON.stringify({
+          seconds: +s.seconds.toFixed(2), hr: s.hr === null ? null : +s.hr.toFixed(1), beats: s.beats, quality: s.quality, leadOff: s.leadOff, link: s.link,
+          ...(s.classes ? { classes: s.classes, lastLabel: s.lastLabel, unlabelled: s.unlabelled } : {}),
+        }));
+      }
       else print(LiveMonitor.formatLine(s));
       if (o.seconds !== undefined && s.seconds >= o.seconds) stop();
     }, 1000 / Math.max(1, Math.min(4, sim ? o.speed : 1)));
@@ -131,5 +168,6 @@ export async function runMonitor(o: MonitorRun): Promise<number> {
     process.off('SIGTERM', onSig);
     await link.close();
     if (sim) await sim.stop();
+    classifier?.close();
   }
 }
