@@ -5,21 +5,11 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Pipeline, ecgClean, ecgCleanQ12, ecgCleanReference, detectSignal, MAX_BLOCK, type PipelineOutput } from '../src/pipeline/index.js';
 import { FIXTURE_RECORDS, MITDB_RECORDS, fixturesDir, readRecord, signalIndex } from '../src/wfdb/index.js';
+import { rng } from '../src/util/random.js';
 
 const DATA = process.env.ECG_EDGE_DATA;
 if (!DATA) console.log('pipeline: ECG_EDGE_DATA is not set: the whole-database SNR test is skipped (fixtures are tested)');
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Collected { q12: number[]; peaks: string[]; quality: string[] }
 

@@ -92,16 +92,8 @@ export function activeEngine(): EngineInfo | undefined {
 }
 
 /** Small seeded PRNG (mulberry32): the only randomness source of dataset splits, shuffles and sampling. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../util/random.js';
+export { rng };
 
 /** Derives independent integer seeds (for initializers, dropout) from one run seed. */
 export function seedStream(seed: number): () => number {
