@@ -40,4 +40,23 @@ describe('lazy command tables', () => {
     for (const c of [...COMMANDS, ...EVAL_SUBCOMMANDS]) expect(r.stdout).toContain(c.summary);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ code: 0, evalCode: 0 });
   });
+
+  it('`eval classify --pipeline native` and the monitor load no TensorFlow.js (a Pi that only classifies)', () => {
+    const hook = `data:text/javascript,${encodeURIComponent(
+      'export async function resolve(s, c, n) { if (s.includes("@tensorflow")) throw new Error("TFJS_IMPORTED " + s); return n(s, c); }',
+    )}`;
+    const script = `
+      import { register } from 'node:module';
+      register(${JSON.stringify(hook)});
+      await import('./dist/app/commands/eval-classify.js');
+      await import('./dist/nn/evaluate.js');
+      await import('./dist/app/commands/monitor.js');
+      await import('./dist/app/commands/demo.js');
+      console.log('imported');
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/TFJS_IMPORTED/);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('imported');
+  });
 });

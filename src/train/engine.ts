@@ -3,9 +3,8 @@
 // cpu backend. The choice and the reason are reported so every run states what it ran on.
 import * as tf from '@tensorflow/tfjs';
 
-export type EngineName = 'node' | 'wasm' | 'cpu';
-export type EngineChoice = EngineName | 'auto';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'node', 'wasm', 'cpu'];
+import { ENGINE_CHOICES, type EngineChoice, type EngineName } from './engine-choices.js';
+export { ENGINE_CHOICES, type EngineChoice, type EngineName };
 
 export interface EngineInfo {
   engine: EngineName;
@@ -92,8 +91,8 @@ export function activeEngine(): EngineInfo | undefined {
 }
 
 /** Small seeded PRNG (mulberry32): the only randomness source of dataset splits, shuffles and sampling. */
-import { rng } from '../util/random.js';
-export { rng };
+import { rng, shuffleInPlace } from '../util/random.js';
+export { rng, shuffleInPlace };
 
 /** Derives independent integer seeds (for initializers, dropout) from one run seed. */
 export function seedStream(seed: number): () => number {
@@ -102,14 +101,6 @@ export function seedStream(seed: number): () => number {
 }
 
 /** In-place Fisher-Yates shuffle driven by `rand`. */
-export function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
-}
 
 /**
  * Makes every unseeded random draw of this process deterministic (tfjs dropout, unseeded initializers) by

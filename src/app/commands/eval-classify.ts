@@ -1,9 +1,8 @@
 // `ecg-edge eval classify`: a trained model or ensemble scored on a protocol's test beats at reference positions.
 import { existsSync } from 'node:fs';
 import { CliError, parse, type CommandSpec } from '../args.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine-choices.js';
 import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
-import { defaultModelPath, evaluateClassifier, loadClassifier } from '../../train/classify.js';
 import type { ClassReport } from '../../eval/index.js';
 
 const help = `Usage: ecg-edge eval classify --protocol <protocol> [--db DIR] [--model <dir or ensemble.json>] [--json]
@@ -66,6 +65,7 @@ export const evalClassifyCommand: CommandSpec = {
     if (pipeline !== 'reference' && pipeline !== 'native') throw new CliError(`unknown --pipeline '${pipeline}': choose reference or native`);
     if (pipeline === 'native') return runNative(protocol, db, o);
     if (o.positions !== undefined) throw new CliError('--positions applies only with --pipeline native');
+    const { defaultModelPath, evaluateClassifier, loadClassifier } = await import('../../train/classify.js'); // loads TensorFlow.js
     const modelPath = (o.model as string | undefined) ?? defaultModelPath(protocol);
     if (!o.model && !existsSync(modelPath)) {
       throw new CliError(`no shipped default model for ${protocol}: ${modelPath} is missing. Pass --model <model folder or ensemble.json> (e.g. models/${protocol}/cnn-lstm), or build the ensemble first.`);

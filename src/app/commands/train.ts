@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { ARCHS, ARCH_NAMES, archByName } from '../../train/models/index.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine-choices.js';
 import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
 import { DEFAULTS, train } from '../../train/trainer.js';
 import { lossNames } from '../../train/losses/index.js';

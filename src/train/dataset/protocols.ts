@@ -2,7 +2,7 @@
 //   intra-patient: stratified random 80/10/10 beat split of the 44 non-paced records, fixed seed (SPLIT_SEED).
 //   inter-patient: de Chazal 2004. Train on DS1 minus a few held-out DS1 validation records, test on DS2.
 import path from 'node:path';
-import { rng, shuffleInPlace } from '../engine.js';
+import { rng, shuffleInPlace } from '../../util/random.js';
 import { CLASS_NAMES, type InputSpec } from '../spec.js';
 import { recordBeats, type RecordBeats } from './records.js';
 
