@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../src/train/engine.js';
+import { initEngine, seedGlobalRandom } from '../src/train/engine.js';
 import { archByName, ARCH_NAMES } from '../src/train/models/index.js';
 import { defaultInputSpec, makeSpec } from '../src/train/spec.js';
 import { loadRecords, gather } from '../src/train/dataset/protocols.js';
@@ -30,9 +30,9 @@ async function beatsOf(rec: string) {
   return { n: set.n, beats, rr: set.rr, label: set.label };
 }
 
-// Agreement floors measured on this test (1-epoch models with many near-ties: 100/100/98.6/100 % and, with the
-// current builders, 100/100/100/100 % measured on
-// 2026-11-25); the fully trained models reach higher agreement (docs/RESULTS.md, int8 section).
+// Agreement floors for this test's 1-epoch models (many near-ties). Unseeded, dropout made runs differ (one CI
+// run measured 97.7 % for cnn-lstm-attention); seeded, every architecture measured 100 % on 2026-11-25. The
+// fully trained models' fidelity on DS2 and the intra-patient test split is in docs/RESULTS.md (int8 section).
 const FLOOR: Record<string, number> = { cnn: 0.99, 'cnn-lstm': 0.99, 'cnn-lstm-attention': 0.98, resnet: 0.99 };
 
 describe('int8 export of the four architectures (fixture beats)', () => {
@@ -46,6 +46,7 @@ describe('int8 export of the four architectures (fixture beats)', () => {
 
   for (const arch of ARCH_NAMES) {
     it(`${arch}: int8 agrees with float on unseen beats; reference and optimized paths are bit-identical`, async () => {
+      seedGlobalRandom(3); // dropout and any unseeded draw: the same 1-epoch model on every run
       const model = archByName(arch).build(spec, { seed: 3 });
       model.compile({ optimizer: tf.train.adam(3e-3), loss: 'sparseCategoricalCrossentropy' });
       const xs = [tf.tensor3d(tr.beats, [tr.n, spec.length, 1]), tf.tensor2d(tr.rr, [tr.n, 4])];

@@ -100,8 +100,6 @@ export function seedStream(seed: number): () => number {
   return () => Math.floor(r() * 2 ** 31);
 }
 
-/** In-place Fisher-Yates shuffle driven by `rand`. */
-
 /**
  * Makes every unseeded random draw of this process deterministic (tfjs dropout, unseeded initializers) by
  * replacing Math.random with a seeded generator. Used by the trainer only.
