@@ -1,7 +1,8 @@
 // `ecg-edge eval classify`: a trained model or ensemble scored on a protocol's test beats at reference positions.
 import { existsSync } from 'node:fs';
+import { engineOption, mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine-choices.js';
+import { ENGINE_CHOICES } from '../../train/engine-choices.js';
 import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
 import type { ClassReport } from '../../eval/index.js';
 
@@ -53,13 +54,8 @@ export const evalClassifyCommand: CommandSpec = {
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const engine = ((o.engine as string | undefined) ?? 'auto') as EngineChoice;
-    if (!ENGINE_CHOICES.includes(engine)) throw new CliError(`unknown --engine '${engine}': choose one of ${ENGINE_CHOICES.join(', ')}`);
-    let db = o.db as string | undefined;
-    if (!db) {
-      const { dataDir } = await import('../../wfdb/index.js');
-      db = dataDir('mitdb');
-    }
+    const engine = engineOption(o.engine);
+    const db = mitdbOption(o.db);
     // --pipeline native (int8 engineer): the int8 model file through the device pipeline, tfjs-free (src/nn/evaluate.ts).
     const pipeline = (o.pipeline as string | undefined) ?? 'reference';
     if (pipeline !== 'reference' && pipeline !== 'native') throw new CliError(`unknown --pipeline '${pipeline}': choose reference or native`);

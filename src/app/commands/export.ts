@@ -3,6 +3,7 @@
 // fidelity against the float model on the protocol's test beats.
 import fs from 'node:fs';
 import path from 'node:path';
+import { mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { PROTOCOLS, checkProtocol, buildSplit, type Protocol, type BeatSet } from '../../train/dataset/protocols.js';
 import { gatherBeats } from '../../train/dataset/features.js';
@@ -146,11 +147,7 @@ export const exportCommand: CommandSpec = {
     } catch (e) {
       throw new CliError(`--calibration: ${(e as Error).message}`);
     }
-    let db = o.db as string | undefined;
-    if (!db) {
-      const { dataDir } = await import('../../wfdb/index.js');
-      db = dataDir('mitdb');
-    }
+    const db = mitdbOption(o.db);
     const parts: ('train' | 'val' | 'test')[] = protocol === 'inter-patient' ? ['train', 'val'] : ['train'];
     const split = await buildSplit(protocol, db, spec.input, o.fidelity ? [...parts, 'test'] : parts);
     // Calibration: training beats only (inter-patient: DS1 = training + validation records; never DS2).

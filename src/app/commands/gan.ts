@@ -2,6 +2,7 @@
 // augmentation (src/train/gan), and the evidence that its beats are realistic.
 import fs from 'node:fs';
 import path from 'node:path';
+import { engineOption, mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
 
 const help = `Usage: ecg-edge gan train    --protocol <inter-patient|intra-patient> [--out DIR] [--steps N] [--batch N] [--lr X] [--seed N] [--db DIR] [--engine E]
@@ -39,16 +40,9 @@ async function common(o: Record<string, unknown>) {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const { initEngine, ENGINE_CHOICES } = await import('../../train/engine.js');
-  const engine = (o.engine as string | undefined) ?? 'auto';
-  if (!ENGINE_CHOICES.includes(engine as never)) throw new CliError(`unknown --engine '${engine}': choose one of ${ENGINE_CHOICES.join(', ')}`);
-  await initEngine(engine as never);
-  let db = o.db as string | undefined;
-  if (!db) {
-    const { dataDir } = await import('../../wfdb/index.js');
-    db = dataDir('mitdb');
-  }
-  if (!fs.existsSync(db)) throw new CliError(`--db ${db} does not exist`);
+  const { initEngine } = await import('../../train/engine.js');
+  await initEngine(engineOption(o.engine));
+  const db = mitdbOption(o.db);
   return { protocol, db, seed: num(o.seed, 'seed', 1) };
 }
 

@@ -2,6 +2,7 @@
 // models under models/<protocol>/ (src/train/report).
 import fs from 'node:fs';
 import path from 'node:path';
+import { engineOption, mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
 
 const help = `Usage: ecg-edge report [--protocol inter-patient|intra-patient|all] [--models PATH,...] [options]
@@ -55,16 +56,9 @@ export const reportCommand: CommandSpec = {
       if (protocols.length !== 1) throw new CliError('--models needs a single --protocol (the protocol the models were trained under)');
       for (const m of models) if (!fs.existsSync(m)) throw new CliError(`--models: '${m}' does not exist`);
     }
-    const { initEngine, ENGINE_CHOICES } = await import('../../train/engine.js');
-    const engine = (o.engine as string | undefined) ?? 'auto';
-    if (!ENGINE_CHOICES.includes(engine as never)) throw new CliError(`unknown --engine '${engine}': choose one of ${ENGINE_CHOICES.join(', ')}`);
-    await initEngine(engine as never);
-    let db = o.db as string | undefined;
-    if (!db) {
-      const { dataDir } = await import('../../wfdb/index.js');
-      db = dataDir('mitdb');
-    }
-    if (!fs.existsSync(db)) throw new CliError(`--db ${db} does not exist`);
+    const { initEngine } = await import('../../train/engine.js');
+    await initEngine(engineOption(o.engine));
+    const db = mitdbOption(o.db);
     const { buildReport, writeSection, SECTION } = await import('../../train/report/index.js');
     const results = path.resolve((o.results as string | undefined) ?? 'docs/RESULTS.md');
     const figuresDir = path.resolve((o.figures as string | undefined) ?? path.join(path.dirname(results), 'figures'));

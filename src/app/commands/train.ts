@@ -1,9 +1,10 @@
 // `ecg-edge train`: trains one beat classifier under a protocol and writes the float model (tfjs format),
 // spec.json and metrics.json.
 import path from 'node:path';
+import { engineOption, mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { ARCHS, ARCH_NAMES, archByName } from '../../train/models/index.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../../train/engine-choices.js';
+import { ENGINE_CHOICES } from '../../train/engine-choices.js';
 import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
 import { DEFAULTS, train } from '../../train/trainer.js';
 import { lossNames } from '../../train/losses/index.js';
@@ -70,17 +71,12 @@ export const trainCommand: CommandSpec = {
     }
     const loss = (o.loss as string | undefined) ?? DEFAULTS.loss;
     if (!lossNames().includes(loss)) throw new CliError(`unknown --loss '${loss}': choose one of ${lossNames().join(', ')}`);
-    const engine = ((o.engine as string | undefined) ?? 'auto') as EngineChoice;
-    if (!ENGINE_CHOICES.includes(engine)) throw new CliError(`unknown --engine '${engine}': choose one of ${ENGINE_CHOICES.join(', ')}`);
+    const engine = engineOption(o.engine);
     const weighting = ((o.weighting as string | undefined) ?? DEFAULTS.weighting) as 'sqrt' | 'inverse' | 'none';
     if (!['sqrt', 'inverse', 'none'].includes(weighting)) throw new CliError(`unknown --weighting '${weighting}': choose sqrt, inverse or none`);
     const lr = o.lr === undefined ? DEFAULTS.lr : Number(o.lr);
     if (!(lr > 0 && lr < 1)) throw new CliError(`--lr must be a number in (0, 1), got '${o.lr}'`);
-    let db = o.db as string | undefined;
-    if (!db) {
-      const { dataDir } = await import('../../wfdb/index.js');
-      db = dataDir('mitdb');
-    }
+    const db = mitdbOption(o.db);
     await train({
       arch,
       protocol,
