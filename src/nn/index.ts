@@ -3,7 +3,7 @@
 // what it imports must stay tfjs-free (test/nn-api.test.ts checks it).
 import fs from 'node:fs';
 import { loadNative } from '../native/binding.js';
-import { RR_FEATURES, type RRFeatureName } from './format.js';
+import { RR_FEATURES, type FileInputSpec, type RRFeatureName } from './format.js';
 
 export { writeModelFile, quantizeMultiplier, type ModelFileContents } from './format.js';
 
@@ -28,18 +28,10 @@ interface RawInfo {
 }
 
 /** The model's input spec, in the same shape as src/train/spec.ts InputSpec (what the beat pipeline needs). */
-export interface ModelInputSpec {
-  fs: number;
-  fsModel: number;
-  decimation: number;
-  before: number;
-  after: number;
-  length: number;
+export interface ModelInputSpec extends Omit<FileInputSpec, 'arch'> {
+  /** The window before and after the R peak in input samples (before/after × decimation). */
   beforeSamples: number;
   afterSamples: number;
-  filter: { name: 'ecgClean' | 'none'; mains: 50 | 60 };
-  normalization: { kind: 'zscore-per-beat' | 'none'; eps: number };
-  rr: { features: RRFeatureName[]; recordWindow: number; localWindow: number; clampMin: number; clampMax: number };
 }
 
 export type KernelPathName = 'optimized' | 'reference';
