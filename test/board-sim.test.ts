@@ -254,13 +254,23 @@ describe('simulated board: lead-off and faults', () => {
       const unplugGap = gaps[gaps.length - 1];
       expect(unplugGap.exact).toBe(true);
       expect(unplugGap.length).toBeGreaterThan(0);
-      // every index is either a received sample or inside a marked gap, exactly once
+      // every index is either a received sample or inside a marked gap, exactly once. The stream keeps
+      // flowing while this test awaits, so the counters and the delivered items are read together, in one
+      // synchronous step, at a moment when no item is still buffered inside the link's stream.
+      let counted = st;
+      let seen: StreamItem[] = [];
+      await until(() => {
+        if (link.samples.readableLength !== 0) return false;
+        counted = link.stats();
+        seen = items.slice();
+        return true;
+      }, 5000, 'an empty stream buffer');
       let next = 0;
-      for (const it of items) {
+      for (const it of seen) {
         expect(it.start).toBe(next);
         next = it.start + (it.kind === 'gap' ? it.length : it.samples.length);
       }
-      expect(st.samples + st.gapSamples).toBe(next);
+      expect(counted.samples + counted.gapSamples).toBe(next);
       // the monitor keeps detecting beats after the last fault
       const beats = monitor.status().beats;
       await until(() => monitor.status().beats >= beats + 3, 15_000, 'beats after the faults');
