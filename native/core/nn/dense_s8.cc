@@ -40,6 +40,10 @@ void dense_s8(const DenseParams& p, const int8_t* in, const int8_t* w, const int
   const size_t x_bytes = (static_cast<size_t>(p.rows) * p.n * sizeof(int16_t) + 15) & ~static_cast<size_t>(15);
   int32_t* acc = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(scratch) + x_bytes);
   dense_accumulate(p, in, w, w16, bias, scratch, path, acc);
+  if (path == KernelPath::kOptimized) {
+    requant_rows_s8(acc, p.rows, p.cout, q.mult, q.shift, p.out_zp, p.act_min, p.act_max, out);
+    return;
+  }
   for (int r = 0; r < p.rows; r++) {
     const int32_t* a = acc + static_cast<size_t>(r) * p.cout;
     int8_t* o = out + static_cast<size_t>(r) * p.cout;

@@ -13,6 +13,13 @@ namespace nn {
 
 enum class KernelPath : int { kReference = 0, kOptimized = 1 };
 
+/** Highest instruction set the optimized path may use: 0 portable loops only, 1 AVX2, 2 AVX2 + AVX-512 VNNI
+ *  (vpdpwssd on 256-bit vectors). Default: the best the CPU supports (the environment variable ECG_NN_SIMD=0/1/2
+ *  caps it). set_simd_level() lets tests and benchmarks compare the levels (all give bit-identical outputs);
+ *  it is clamped to what the CPU supports and must not race with running kernels. */
+int simd_level();
+void set_simd_level(int level);
+
 /** Per-output-channel requantization (M_c = mult[c] · 2^-shift[c]); see quant.h. */
 struct ChannelQuant {
   const int32_t* mult;
@@ -27,8 +34,13 @@ size_t packed_s16_elems(int N, int K);
 void pack_s8_s16(const int8_t* w, int N, int K, int16_t* dst);
 /** C[m][n] = bias[n] + Σ_k A[m][k]·B[n][k] (A [M,K], Bp packed B, C [M,N], bias may be null). Optimized path. */
 void gemm_packed_s16(const int16_t* A, int M, const int16_t* Bp, int N, int K, const int32_t* bias, int32_t* C);
+/** The same with A's rows lda elements apart (rows may overlap: lda < K reads a padded conv input as im2col). */
+void gemm_packed_s16_lda(const int16_t* A, int lda, int M, const int16_t* Bp, int N, int K, const int32_t* bias, int32_t* C);
 /** out[i] = requantize(acc[i], mult[i], shift[i]) (quant.h), vectorized where possible; out may alias acc. */
 void requant_s32(const int32_t* acc, const int32_t* mult, const int32_t* shift, int n, int32_t* out);
+/** out[r][c] = clamp(zp + requantize(acc[r][c], mult[c], shift[c]), lo, hi) over rows × n (the same per-channel
+ *  multipliers for every row), [lo, hi] ⊂ [-128, 127], |zp| ≤ 2^15. Optimized-path epilogue of conv1d/dense. */
+void requant_rows_s8(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift, int32_t zp, int32_t lo, int32_t hi, int8_t* out);
 /** Widens int8 weights to int16 (Prepare step of the optimized path). */
 void widen_s8_s16(const int8_t* src, int16_t* dst, size_t n);
 

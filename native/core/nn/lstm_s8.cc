@@ -3,13 +3,17 @@
 //            the recurrence uses the previous h in Q0.15, int16, not the int8 output)
 //   c ← sat16(round(f·c / 2^15) + round(i·g / 2^(30 − cell_frac)))              (Q.cell_frac)
 //   h = round(o · tanh(c) / 2^15) (Q0.15) → int8 through (out_mult, out_shift), zero point 0
-// Reference: direct loops. Optimized: the input projection for every step in one int16 GEMM, then one int16
-// mat-vec per step. Both produce the same exact accumulators, so the outputs are bit-identical.
+// Reference: direct loops. Optimized: the input projection of every step in one int16 GEMM, requantized with the
+// bias once for all steps; then per step one int16 mat-vec over all four gates, the recurrent requantization and
+// the gate sum in 8-lane vectors, the cell update with table gathers and the output requantization vectorized.
+// Both paths produce the same exact integers, so the outputs are bit-identical (test_nn_kernels.cc).
+#include <cmath>
+
 #include "kernels.h"
 #include "quant.h"
+#include "simd_avx2.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(ECG_NO_AVX2)
-#include <immintrin.h>
+#ifdef ECG_NN_AVX2
 #define ECG_LSTM_AVX2 1
 #endif
 
@@ -86,6 +90,8 @@ __attribute__((target("avx2"))) static inline __m256i rsr(__m256i v, int s) {  /
 __attribute__((target("avx2"))) static int cell_update_avx2(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h, int16_t* hq) {
   const int U = p.units;
   const __m256i lo16 = _mm256_set1_epi32(-32768), hi16 = _mm256_set1_epi32(32767);
+  const __m256i lo8 = _mm256_set1_epi32(-128), hi8 = _mm256_set1_epi32(127);
+  const __m256i om = _mm256_set1_epi32(p.out_mult), os = _mm256_set1_epi32(p.out_shift);
   int u = 0;
   for (; u + 8 <= U; u += 8) {
     const __m256i i = lut8(kSigmoidQ15, load8_s16(g + u));
@@ -99,23 +105,109 @@ __attribute__((target("avx2"))) static int cell_update_avx2(const LstmParams& p,
     __m256i c12 = p.cell_frac > 12 ? rsr(cn, p.cell_frac - 12) : _mm256_sll_epi32(cn, _mm_cvtsi32_si128(12 - p.cell_frac));
     c12 = _mm256_min_epi32(_mm256_max_epi32(c12, lo16), hi16);
     const __m256i tc = lut8(kTanhQ15, c12);
-    const __m256i hv8 = rsr(_mm256_mullo_epi32(o, tc), 15);
-    alignas(32) int32_t hv[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(hv), hv8);
-    for (int k = 0; k < 8; k++) {
-      hq[u + k] = static_cast<int16_t>(hv[k]);
-      h[u + k] = sat_i8(requantize(hv[k], p.out_mult, p.out_shift));
-    }
+    const __m256i hv8 = rsr(_mm256_mullo_epi32(o, tc), 15);  // |hv| ≤ 32767: the int16 pack is exact
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(hq + u), _mm_packs_epi32(_mm256_castsi256_si128(hv8), _mm256_extracti128_si256(hv8, 1)));
+    const __m256i hq8 = avx2::requant8(hv8, om, os);
+    avx2::store8_s8(h + u, _mm256_min_epi32(_mm256_max_epi32(hq8, lo8), hi8));
   }
   return u;
 }
 #endif
 
+// ---- optimized gate pre-activations.
+// gate_j = sat16(X_j + H_j) with X_j = rq(ax_j, qx_j) + bias_j (int64 exact) and H_j = rq(ah_j, qh_j).
+// When every |H_j| ≤ 2^30 (checked per call from the multipliers: |ah| ≤ 127·32768·U), X can be clamped once to
+// ±(2^30 + 2^15) and stored as int32: if X lies beyond, X + H lies beyond ±2^15 on the same side, so sat16 gives
+// the same value, and X + H never overflows int32. Otherwise each step is combined exactly in 64 bits.
+constexpr int32_t kXCap = (1 << 30) + (1 << 15);
+
+bool recurrent_term_small(const LstmParams& p, ChannelQuant qh) {
+  const double amax = 127.0 * 32768.0 * p.units;
+  for (int j = 0; j < 4 * p.units; j++) {
+    if (amax * qh.mult[j] / std::ldexp(1.0, qh.shift[j]) + 2.0 > static_cast<double>(1 << 30)) return false;
+  }
+  return true;
+}
+
+inline int32_t input_gate_term(int32_t ax, int32_t mult, int32_t shift, int32_t bias) {
+  const int64_t x = static_cast<int64_t>(requantize(ax, mult, shift)) + bias;
+  return static_cast<int32_t>(x > kXCap ? kXCap : (x < -kXCap ? -kXCap : x));
+}
+
+#ifdef ECG_LSTM_AVX2
+__attribute__((target("avx2"))) static void input_terms_avx2(int32_t* acc, int T, int G, ChannelQuant qx, const int32_t* bias) {
+  const __m256i cap = _mm256_set1_epi32(kXCap), ncap = _mm256_set1_epi32(-kXCap);
+  const __m256i big = _mm256_set1_epi32((1 << 30) - 1), nbig = _mm256_set1_epi32(-((1 << 30) - 1));
+  int j = 0;
+  for (; j + 8 <= G; j += 8) {  // channel groups outer (multipliers prepared once), steps inner
+    const avx2::Rq8 q = avx2::rq8_prepare(qx.mult + j, qx.shift + j);
+    const __m256i b = avx2::load8(bias + j);
+    const __m256i bc = _mm256_min_epi32(_mm256_max_epi32(b, nbig), big);
+    const __m256i b_exact = _mm256_cmpeq_epi32(bc, b);
+    for (int t = 0; t < T; t++) {
+      int32_t* a = acc + static_cast<size_t>(t) * G + j;
+      const __m256i r = avx2::rq8_apply(q, avx2::load8(a));
+      // clamp(r + b, ±kXCap) in 32-bit lanes: exact when |r|, |b| < 2^30 (the sum cannot overflow); lanes
+      // outside that (never seen in practice) are redone in scalar.
+      const __m256i rc = _mm256_min_epi32(_mm256_max_epi32(r, nbig), big);
+      const __m256i exact = _mm256_and_si256(_mm256_cmpeq_epi32(rc, r), b_exact);
+      __m256i y = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(rc, bc), ncap), cap);
+      if (_mm256_movemask_epi8(exact) != -1) {
+        alignas(32) int32_t ys[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(ys), y);
+        for (int k = 0; k < 8; k++) ys[k] = input_gate_term(a[k], qx.mult[j + k], qx.shift[j + k], bias[j + k]);
+        y = _mm256_load_si256(reinterpret_cast<const __m256i*>(ys));
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(a), y);
+    }
+  }
+  for (; j < G; j++)
+    for (int t = 0; t < T; t++) acc[static_cast<size_t>(t) * G + j] = input_gate_term(acc[static_cast<size_t>(t) * G + j], qx.mult[j], qx.shift[j], bias[j]);
+}
+
+__attribute__((target("avx2"))) static void combine_avx2(const int32_t* X, const int32_t* ah, int G, ChannelQuant qh, bool fast, int16_t* gates) {
+  int j = 0;
+  for (; j + 16 <= G; j += 16) {
+    const __m256i h0 = fast ? avx2::requant8_hi(avx2::load8(ah + j), avx2::load8(qh.mult + j), avx2::load8(qh.shift + j))
+                            : avx2::requant8(avx2::load8(ah + j), avx2::load8(qh.mult + j), avx2::load8(qh.shift + j));
+    const __m256i h1 = fast ? avx2::requant8_hi(avx2::load8(ah + j + 8), avx2::load8(qh.mult + j + 8), avx2::load8(qh.shift + j + 8))
+                            : avx2::requant8(avx2::load8(ah + j + 8), avx2::load8(qh.mult + j + 8), avx2::load8(qh.shift + j + 8));
+    const __m256i s0 = _mm256_add_epi32(avx2::load8(X + j), h0), s1 = _mm256_add_epi32(avx2::load8(X + j + 8), h1);
+    const __m256i g = _mm256_permute4x64_epi64(_mm256_packs_epi32(s0, s1), 0xD8);  // saturating pack = sat16
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(gates + j), g);
+  }
+  for (; j < G; j++) gates[j] = sat_i16(X[j] + requantize(ah[j], qh.mult[j], qh.shift[j]));
+}
+#endif
+
+void combine(const int32_t* X, const int32_t* ah, int G, ChannelQuant qh, bool fast, int16_t* gates) {
+#ifdef ECG_LSTM_AVX2
+  if (avx2::available()) {
+    combine_avx2(X, ah, G, qh, fast, gates);
+    return;
+  }
+#endif
+  (void)fast;
+  for (int j = 0; j < G; j++) gates[j] = sat_i16(X[j] + requantize(ah[j], qh.mult[j], qh.shift[j]));
+}
+
+void input_terms(int32_t* acc, int T, int G, ChannelQuant qx, const int32_t* bias) {
+#ifdef ECG_LSTM_AVX2
+  if (avx2::available()) {
+    input_terms_avx2(acc, T, G, qx, bias);
+    return;
+  }
+#endif
+  for (int t = 0; t < T; t++) {
+    int32_t* a = acc + static_cast<size_t>(t) * G;
+    for (int j = 0; j < G; j++) a[j] = input_gate_term(a[j], qx.mult[j], qx.shift[j], bias[j]);
+  }
+}
+
 void cell_update(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h, int16_t* hq, bool vector_ok) {
   int u0 = 0;
 #ifdef ECG_LSTM_AVX2
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (vector_ok && avx2 && !p.hard_sigmoid) u0 = cell_update_avx2(p, g, c, h, hq);
+  if (vector_ok && avx2::available() && !p.hard_sigmoid) u0 = cell_update_avx2(p, g, c, h, hq);
 #else
   (void)vector_ok;
 #endif
@@ -136,18 +228,29 @@ void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8
   LstmScratch s = carve(p, scratch);
   for (int u = 0; u < U; u++) { s.h[u] = 0; s.c[u] = 0; s.hq[u] = 0; }
   const bool opt = path == KernelPath::kOptimized && wx16 && wh16;
+  bool small = false, fast_h = false;
   if (opt) {
     const size_t n = static_cast<size_t>(p.T) * p.cin;
     for (size_t i = 0; i < n; i++) s.x16[i] = static_cast<int16_t>(in[i] - p.in_zp);
     gemm_packed_s16(s.x16, p.T, wx16, G, p.cin, nullptr, s.accx);
+    small = recurrent_term_small(p, qh);
+    if (small) input_terms(s.accx, p.T, G, qx, bias_q12);
+#ifdef ECG_LSTM_AVX2
+    fast_h = avx2::all_shifts_hi(qh.shift, G);
+#endif
   }
   for (int t = 0; t < p.T; t++) {
     if (opt) {
-      gemm_packed_s16(s.hq, 1, wh16, G, U, nullptr, s.acch);
+      gemm_packed_s16_lda(s.hq, U, 1, wh16, G, U, nullptr, s.acch);
       int32_t* ax = s.accx + static_cast<size_t>(t) * G;
-      requant_s32(ax, qx.mult, qx.shift, G, ax);
-      requant_s32(s.acch, qh.mult, qh.shift, G, s.acch);
-      for (int j = 0; j < G; j++) s.gates[j] = sat_i16(sat_i32(static_cast<int64_t>(ax[j]) + s.acch[j] + bias_q12[j]));
+      if (small) {
+        combine(ax, s.acch, G, qh, fast_h, s.gates);
+      } else {
+        for (int j = 0; j < G; j++) {
+          const int64_t g = static_cast<int64_t>(requantize(ax[j], qx.mult[j], qx.shift[j])) + requantize(s.acch[j], qh.mult[j], qh.shift[j]) + bias_q12[j];
+          s.gates[j] = sat_i16(sat_i32(g));
+        }
+      }
     } else {
       const int8_t* x = in + static_cast<size_t>(t) * p.cin;
       for (int j = 0; j < G; j++) {

@@ -677,9 +677,13 @@ Status Model::invoke(KernelPath path) {
   return Status::kOk;
 }
 
+// q = clamp(floor(x / scale + 0.5) + zp) in double (non-finite x counts as 0); floor without a libm call.
 static inline int8_t quantize_input(float x, float scale, int32_t zp) {
-  if (!std::isfinite(x)) x = 0;
-  const double q = std::floor(static_cast<double>(x) / scale + 0.5) + zp;
+  double v = std::isfinite(x) ? static_cast<double>(x) / scale + 0.5 : 0.5;
+  v = v < -1e6 ? -1e6 : (v > 1e6 ? 1e6 : v);
+  int64_t t = static_cast<int64_t>(v);  // truncation toward zero
+  t -= static_cast<double>(t) > v;      // floor
+  const int64_t q = t + zp;
   return static_cast<int8_t>(q < -128 ? -128 : (q > 127 ? 127 : q));
 }
 

@@ -5,53 +5,68 @@
 #include "kernels.h"
 #include "quant.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(ECG_NO_AVX2)
-#include <immintrin.h>
-#define ECG_RQ_AVX2 1
-#endif
+#include "simd_avx2.h"
 
 namespace ecg {
 namespace nn {
 
-#ifdef ECG_RQ_AVX2
-__attribute__((target("avx2"))) static inline __m256i sra64_round(__m256i p, __m256i s) {
-  const __m256i one = _mm256_set1_epi64x(1);
-  p = _mm256_add_epi64(p, _mm256_sllv_epi64(one, _mm256_sub_epi64(s, one)));
-  const __m256i sign = _mm256_cmpgt_epi64(_mm256_setzero_si256(), p);
-  __m256i r = _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(p, sign), s), sign);
-  const __m256i hi = _mm256_set1_epi64x(INT32_MAX), lo = _mm256_set1_epi64x(INT32_MIN);
-  r = _mm256_blendv_epi8(r, hi, _mm256_cmpgt_epi64(r, hi));
-  r = _mm256_blendv_epi8(r, lo, _mm256_cmpgt_epi64(lo, r));
-  return r;
-}
-
+#ifdef ECG_NN_AVX2
 __attribute__((target("avx2"))) static void requant_s32_avx2(const int32_t* acc, const int32_t* mult, const int32_t* shift, int n, int32_t* out) {
   int i = 0;
-  const __m256i low = _mm256_set1_epi64x(0xffffffff);
   for (; i + 8 <= n; i += 8) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i));
-    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult + i));
-    const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift + i));
-    const __m256i pe = _mm256_mul_epi32(a, m);
-    const __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(m, 32));
-    const __m256i re = sra64_round(pe, _mm256_and_si256(s, low));
-    const __m256i ro = sra64_round(po, _mm256_srli_epi64(s, 32));
-    const __m256i r = _mm256_blend_epi32(re, _mm256_slli_epi64(ro, 32), 0xAA);
+    const __m256i r = avx2::requant8(avx2::load8(acc + i), avx2::load8(mult + i), avx2::load8(shift + i));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), r);
   }
   for (; i < n; i++) out[i] = requantize(acc[i], mult[i], shift[i]);
 }
+
+// rows × n accumulators, the same n channel multipliers for every row, to int8 with zero point and clamp:
+// channel groups of 8 outer (multipliers prepared once), rows inner.
+__attribute__((target("avx2"))) static void requant_rows_s8_avx2(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift,
+                                                                 int32_t zp, int32_t lo, int32_t hi, int8_t* out) {
+  const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+  const __m256i cap = _mm256_set1_epi32(1 << 30), ncap = _mm256_set1_epi32(-(1 << 30));
+  int c = 0;
+  for (; c + 8 <= n; c += 8) {
+    const avx2::Rq8 q = avx2::rq8_prepare(mult + c, shift + c);
+    for (int r = 0; r < rows; r++) {
+      __m256i y = avx2::rq8_apply(q, avx2::load8(acc + static_cast<size_t>(r) * n + c));
+      // |zp| ≤ 2^15 and [lo, hi] ⊂ int16: clamping to ±2^30 first equals the saturating 64-bit add.
+      y = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(y, ncap), cap), vzp);
+      avx2::store8_s8(out + static_cast<size_t>(r) * n + c, _mm256_min_epi32(_mm256_max_epi32(y, vlo), vhi));
+    }
+  }
+  for (; c < n; c++) {
+    for (int r = 0; r < rows; r++) {
+      const int32_t a = acc[static_cast<size_t>(r) * n + c];
+      out[static_cast<size_t>(r) * n + c] = static_cast<int8_t>(clamp_i32(sat_i32(static_cast<int64_t>(requantize(a, mult[c], shift[c])) + zp), lo, hi));
+    }
+  }
+}
 #endif
 
 void requant_s32(const int32_t* acc, const int32_t* mult, const int32_t* shift, int n, int32_t* out) {
-#ifdef ECG_RQ_AVX2
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) {
+#ifdef ECG_NN_AVX2
+  if (avx2::available()) {
     requant_s32_avx2(acc, mult, shift, n, out);
     return;
   }
 #endif
   for (int i = 0; i < n; i++) out[i] = requantize(acc[i], mult[i], shift[i]);
+}
+
+void requant_rows_s8(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift, int32_t zp, int32_t lo, int32_t hi, int8_t* out) {
+#ifdef ECG_NN_AVX2
+  if (avx2::available()) {
+    requant_rows_s8_avx2(acc, rows, n, mult, shift, zp, lo, hi, out);
+    return;
+  }
+#endif
+  for (int r = 0; r < rows; r++) {
+    const int32_t* a = acc + static_cast<size_t>(r) * n;
+    int8_t* o = out + static_cast<size_t>(r) * n;
+    for (int c = 0; c < n; c++) o[c] = static_cast<int8_t>(clamp_i32(sat_i32(static_cast<int64_t>(requantize(a[c], mult[c], shift[c])) + zp), lo, hi));
+  }
 }
 
 }  // namespace nn
