@@ -87,11 +87,17 @@ describe('conditional GAN (fixture beats)', () => {
 
     // The trainer's --gan hook: normalized beats with same-class RR from the real set.
     const idx = Int32Array.from({ length: set.n }, (_, i) => i);
-    const syn = await synthesizeForTraining({ beats: gatherBeats(set.windows, set.margin, spec, idx), rr: set.rr, label: set.label, T: spec.length, seed: 2, spec, ganDir: dir, ratio: 0.5 });
+    const syn = await synthesizeForTraining({ beats: gatherBeats(set.windows, set.margin, { ...spec, channels: ['beat'] }, idx), rr: set.rr, label: set.label, T: spec.length, seed: 2, spec, ganDir: dir, ratio: 0.5 });
     const nS = set.label.filter((l) => l === S).length;
     expect(syn.label.filter((l) => l === S).length).toBe(Math.round(0.5 * nS));
     expect(syn.beats.length).toBe(syn.label.length * spec.length);
-    expect(syn.rr.length).toBe(syn.label.length * 4);
+    const nF = spec.rr.features.length;
+    expect(syn.rr.length).toBe(syn.label.length * nF);
+    // each synthetic beat's RR row is its donor's, and the donor is a real beat of the same class
+    for (let i = 0; i < syn.label.length; i++) {
+      expect(set.label[syn.donor[i]!]).toBe(syn.label[i]);
+      expect(Array.from(syn.rr.subarray(i * nF, (i + 1) * nF))).toEqual(Array.from(set.rr.subarray(syn.donor[i]! * nF, (syn.donor[i]! + 1) * nF)));
+    }
     expect(syn.label.every((l) => l === S || l === V || l === F)).toBe(true);
     await expect(synthesizeForTraining({ beats: new Float32Array(0), rr: new Float32Array(0), label: new Int8Array(0), T: 64, seed: 1, ganDir: dir })).rejects.toThrow(/retrain the GAN/);
     gan.generator.dispose(); again.generator.dispose(); loaded.generator.dispose();
@@ -109,10 +115,11 @@ describe('conditional GAN (fixture beats)', () => {
     expect(after[0]).toBe(before[0]); expect(after[2]).toBe(before[2]);
     expect(aug.windows.length).toBe(aug.n * (spec.length + 2 * aug.margin));
     const rrRows = new Set<string>();
-    for (let i = 0; i < set.n; i++) if (set.label[i] === 1) rrRows.add(Array.from(set.rr.subarray(i * 4, i * 4 + 4)).join());
+    const nF = spec.rr.features.length;
+    for (let i = 0; i < set.n; i++) if (set.label[i] === 1) rrRows.add(Array.from(set.rr.subarray(i * nF, (i + 1) * nF)).join());
     for (let i = set.n; i < aug.n; i++) {
       expect(aug.sample[i]).toBe(-1);
-      if (aug.label[i] === 1) expect(rrRows.has(Array.from(aug.rr.subarray(i * 4, i * 4 + 4)).join())).toBe(true);
+      if (aug.label[i] === 1) expect(rrRows.has(Array.from(aug.rr.subarray(i * nF, (i + 1) * nF)).join())).toBe(true);
     }
     const r2 = augment(set, gan, { ratio: 0.5, seed: 3 });
     expect(r2.added.V).toBe(Math.round(0.5 * before[2]!));

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine, rng } from '../src/train/engine.js';
 import { ARCHS, archByName } from '../src/train/models/index.js';
-import { defaultInputSpec, type InputSpec } from '../src/train/spec.js';
+import { beatChannels, defaultInputSpec, type InputSpec } from '../src/train/spec.js';
 import { gradcam, gradcamLayer, runGraph, resample } from '../src/train/gradcam/index.js';
 
 beforeAll(async () => {
@@ -37,8 +37,8 @@ describe('Grad-CAM', () => {
       const cls = model.getLayer(layer).getClassName();
       if (a.name === 'cnn-lstm-attention') expect(cls).toBe('LSTM');
       else expect(['Activation', 'ReLU']).toContain(cls);
-      const x = tf.randomNormal([3, spec.length, 1], 0, 1, 'float32', 5);
-      const rr = tf.ones([3, 4]);
+      const x = tf.randomNormal([3, spec.length, beatChannels(spec).length], 0, 1, 'float32', 5);
+      const rr = tf.ones([3, spec.rr.features.length]);
       const want = model.predict([x, rr]) as tf.Tensor;
       const got = runGraph(model, [x, rr]).output;
       expect(Math.max(...(tf.abs(tf.sub(want, got)).dataSync() as Float32Array))).toBeLessThan(1e-5);
@@ -56,20 +56,21 @@ describe('Grad-CAM', () => {
   // The CNN's last feature map keeps time resolution (T/8) and bump position maps to class without recurrence,
   // so Grad-CAM must point at the bump. (A CNN-LSTM may legitimately learn 'class 0 = no late bump'.)
   it.each(['cnn'])('on a small trained %s: maps have the beat length, are normalized, point at the evidence and differ by class', async (arch) => {
-    const spec = defaultInputSpec(360);
+    const spec: InputSpec = { ...defaultInputSpec(360), channels: ['beat'] }; // the bumps are single-channel beats
     const T = spec.length;
+    const F = spec.rr.features.length;
     const { beats, labels, centres } = bumpData(256, T, 11);
     const model = archByName(arch).build(spec, { seed: 1, width: 0.5, dropout: 0 }, 3);
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const x = tf.tensor3d(beats, [256, T, 1]);
-    const rr = tf.ones([256, 4]);
+    const rr = tf.ones([256, F]);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 3).toFloat());
     const h = await model.fit([x, rr], y, { epochs: 8, batchSize: 32, verbose: 0, shuffle: false });
     expect((h.history.acc ?? h.history.accuracy)!.at(-1)! as number).toBeGreaterThan(0.9);
 
     const k = 60;
     const xs = x.slice([0, 0, 0], [k, T, 1]);
-    const rrs = rr.slice([0, 0], [k, 4]);
+    const rrs = rr.slice([0, 0], [k, F]);
     const own = gradcam(model, xs, rrs, { classes: labels.slice(0, k) });
     let nearPeak = 0, withBump = 0;
     for (let i = 0; i < k; i++) {

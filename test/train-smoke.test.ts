@@ -11,8 +11,7 @@ import { train } from '../src/train/trainer.js';
 import { loadModel } from '../src/train/io.js';
 import { archByName } from '../src/train/models/index.js';
 import { defaultInputSpec } from '../src/train/spec.js';
-import { loadRecords, gather } from '../src/train/dataset/protocols.js';
-import { gatherBeats } from '../src/train/dataset/features.js';
+import { loadRecords, gather, setInputs } from '../src/train/dataset/protocols.js';
 import { predictPrepared } from '../src/train/predict.js';
 import { fixturesDir } from '../src/wfdb/index.js';
 
@@ -42,12 +41,11 @@ describe('train smoke (fixture record 208, one epoch, wasm)', () => {
     const picks: { r: number; i: number }[] = [];
     for (let i = 0; i < recs[0]!.n; i++) if (recs[0]!.label[i]! >= 0) picks.push({ r: 0, i });
     const set = gather(recs, picks, spec.length);
-    const idx = Int32Array.from({ length: set.n }, (_, i) => i);
-    const beats = gatherBeats(set.windows, set.margin, spec, idx);
+    const { beats, rr } = setInputs(set, spec);
     expect(new Set(set.label).size).toBeGreaterThanOrEqual(2); // record 208 has N, V and F beats
 
     const initial = archByName('cnn').build(spec, { seed, dropout: 0.3 });
-    const before = await meanLoss(initial, beats, set.rr, set.label, spec.length);
+    const before = await meanLoss(initial, beats, rr, set.label, spec.length);
 
     const res = await train(
       {
@@ -68,12 +66,12 @@ describe('train smoke (fixture record 208, one epoch, wasm)', () => {
     const { model, spec: saved } = await loadModel(out);
     expect(saved?.arch).toBe('cnn');
     expect(saved?.input.length).toBe(spec.length);
-    const after = await meanLoss(model, beats, set.rr, set.label, spec.length);
+    const after = await meanLoss(model, beats, rr, set.label, spec.length);
     expect(after).toBeLessThan(before * 0.8);
 
     // The reloaded model predicts exactly what the trained model in memory predicts.
-    const p1 = await predictPrepared(res.model, beats, spec.length, set.rr);
-    const p2 = await predictPrepared(model, beats, spec.length, set.rr);
+    const p1 = await predictPrepared(res.model, beats, spec.length, rr);
+    const p2 = await predictPrepared(model, beats, spec.length, rr);
     expect(p2.n).toBe(set.n);
     expect(Array.from(p2.data)).toEqual(Array.from(p1.data));
   });

@@ -7,7 +7,7 @@ import { initEngine, type EngineChoice } from './engine.js';
 import { loadModel } from './io.js';
 import { predictPrepared, type Probs } from './predict.js';
 import { CLASS_NAMES, defaultInputSpec, type ModelSpec } from './spec.js';
-import { buildSplit, gatherBeats, type BeatSet, type Protocol } from './dataset/index.js';
+import { buildSplit, setInputs, type BeatSet, type Protocol } from './dataset/index.js';
 import { isEnsembleManifest, readManifest, Ensemble, type ProbPredictor } from './ensemble/index.js';
 import { packageRoot } from '../native/binding.js';
 
@@ -84,9 +84,8 @@ export async function evaluateClassifier(clf: LoadedClassifier, protocol: Protoc
   if (spec.filter.name !== expected.filter.name) throw new Error(`model ${clf.path} was trained with filter '${spec.filter.name}', not the device filter '${expected.filter.name}'`);
   const split = await buildSplit(protocol, db, spec, ['test']);
   const set = split.test;
-  const idx = Int32Array.from({ length: set.n }, (_, i) => i);
-  const beats = gatherBeats(set.windows, set.margin, spec, idx);
-  const pm = await clf.predictor.predictProbs(beats, spec.length, set.rr);
+  const { beats, rr } = setInputs(set, spec);
+  const pm = await clf.predictor.predictProbs(beats, spec.length, rr);
   const probs: Probs = { n: pm.n, C: pm.C, data: pm.data };
   const pred = new Int32Array(probs.n);
   for (let i = 0; i < probs.n; i++) {

@@ -36,24 +36,53 @@ export interface InputSpec {
   /** Per-beat normalization applied to the window: (x − mean) / max(std, eps) with std the population std. */
   normalization: { kind: 'zscore-per-beat'; eps: number };
   rr: RRSpec;
+  /**
+   * Channels of the beat input [length, C], time-major (value (t, c) at t·C + c). Absent = ['beat'].
+   * 'beat' = z_k, the normalized window of beat k. 'beat-template' = z_k − tpl_k, with tpl a running template
+   * over the stream's beats in order (every beat, whatever its class): tpl := z_0 at the first beat; channel
+   * values use tpl before it is updated with beat k; then tpl[t] ← tpl[t] + (z_k[t] − tpl[t]) / min(m, window),
+   * m = beats seen including k. Every operation in float32. It shows how a beat differs from this patient's
+   * usual beat, which transfers across patients better than the shape alone.
+   */
+  channels?: BeatChannelName[];
+  template?: { window: number };
 }
 
+/** Names of the RR features (second input), in the order a model lists them. */
+export const RR_FEATURE_NAMES = ['pre/recordAvg', 'post/recordAvg', 'pre/localAvg', 'post/localAvg', 'irregularity', 'post/pre'] as const;
+export type RRFeatureName = (typeof RR_FEATURE_NAMES)[number];
+
 /**
- * RR features (second input, 4 floats). RR intervals in seconds between consecutive beats (all beat
- * annotations or detections), each clamped to [clampMin, clampMax] s. For beat k: pre = RR(k−1 → k) (the first
- * beat uses its post-RR), post = RR(k → k+1) (the last beat uses its pre-RR).
+ * RR features (second input, one float per listed feature). RR intervals in seconds between consecutive beats
+ * (all beat annotations or detections), each clamped to [clampMin, clampMax] s. For beat k: pre = RR(k−1 → k)
+ * (the first beat uses its post-RR), post = RR(k → k+1) (the last beat uses its pre-RR).
  * Running averages (causal, updated with each beat's pre-RR before computing that beat's features, started at
  * the first pre-RR): avg ← avg + (pre − avg) / min(n, window), n = number of pre-RRs seen so far.
  *   recordAvg uses window = recordWindow (cumulative mean, then exponential; ≈ the record's average RR),
  *   localAvg  uses window = localWindow.
- * features = [pre / recordAvg, post / recordAvg, pre / localAvg, post / localAvg]
+ * Features (any subset, in the listed order):
+ *   'pre/recordAvg', 'post/recordAvg', 'pre/localAvg', 'post/localAvg': the ratios their names say;
+ *   'post/pre': post / pre (the compensatory pause after a premature beat);
+ *   'irregularity': running mean of |p_k − p_{k−1}| with p_k = pre_k / localAvg_k (d_0 = 0), the same update
+ *     rule with window = localWindow: how irregular the rhythm around the beat is (atrial fibrillation makes
+ *     every beat look premature; this feature lets a model tell that apart from an isolated premature beat).
+ * All in double precision; each feature is stored as float32.
  */
 export interface RRSpec {
-  features: ['pre/recordAvg', 'post/recordAvg', 'pre/localAvg', 'post/localAvg'];
+  features: RRFeatureName[];
   recordWindow: number;
   localWindow: number;
   clampMin: number;
   clampMax: number;
+}
+
+/** Channels of the beat input: the z-scored window, and that window minus the stream's running template. */
+export const BEAT_CHANNEL_NAMES = ['beat', 'beat-template'] as const;
+export type BeatChannelName = (typeof BEAT_CHANNEL_NAMES)[number];
+
+/** The beat channels of a spec (['beat'] when the spec predates channels). */
+export function beatChannels(spec: InputSpec): BeatChannelName[] {
+  return spec.channels ?? ['beat'];
 }
 
 export interface ModelSpec {
@@ -63,7 +92,7 @@ export interface ModelSpec {
   classes: ClassName[];
   input: InputSpec;
   /** Tensor names and shapes of the Layers model. */
-  inputs: { beat: [number, 1]; rr: [number] };
+  inputs: { beat: [number, number]; rr: [number] };
   protocol?: string;
   seed?: number;
   loss?: string;
@@ -91,12 +120,14 @@ export function defaultInputSpec(fs = 360): InputSpec {
     afterSamples: after * decimation,
     normalization: { kind: 'zscore-per-beat', eps: 1e-3 },
     rr: {
-      features: ['pre/recordAvg', 'post/recordAvg', 'pre/localAvg', 'post/localAvg'],
+      features: [...RR_FEATURE_NAMES],
       recordWindow: 300,
       localWindow: 10,
       clampMin: 0.15,
       clampMax: 3.0,
     },
+    channels: ['beat', 'beat-template'],
+    template: { window: 16 },
   };
 }
 
@@ -107,7 +138,7 @@ export function makeSpec(arch: ArchName, input: InputSpec, extra: Partial<ModelS
     arch,
     classes: [...CLASS_NAMES],
     input,
-    inputs: { beat: [input.length, 1], rr: [input.rr.features.length] },
+    inputs: { beat: [input.length, beatChannels(input).length], rr: [input.rr.features.length] },
     ...extra,
   };
 }
@@ -118,6 +149,16 @@ export function checkSpec(x: unknown, where: string): ModelSpec {
   if (s.version !== 1) throw new Error(`${where}: unsupported spec version ${s.version} (this build reads version 1)`);
   if (!s.input || !Number.isInteger(s.input.length) || s.input.length !== s.input.before + s.input.after) {
     throw new Error(`${where}: input window is inconsistent (length must equal before + after)`);
+  }
+  for (const f of s.input.rr?.features ?? []) {
+    if (!(RR_FEATURE_NAMES as readonly string[]).includes(f)) throw new Error(`${where}: unknown RR feature '${f}' (this build knows ${RR_FEATURE_NAMES.join(', ')})`);
+  }
+  const ch = beatChannels(s.input);
+  for (const c of ch) {
+    if (!(BEAT_CHANNEL_NAMES as readonly string[]).includes(c)) throw new Error(`${where}: unknown beat channel '${c}' (this build knows ${BEAT_CHANNEL_NAMES.join(', ')})`);
+  }
+  if (ch.includes('beat-template') && !(Number.isInteger(s.input.template?.window) && s.input.template!.window >= 1)) {
+    throw new Error(`${where}: channel 'beat-template' needs template.window, an integer ≥ 1`);
   }
   return s;
 }

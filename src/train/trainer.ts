@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine, rng, seedGlobalRandom, shuffleInPlace, type EngineChoice } from './engine.js';
 import { archByName, type ArchName } from './models/index.js';
-import { CLASS_NAMES, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec } from './spec.js';
+import { CLASS_NAMES, beatChannels, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec, type RRFeatureName } from './spec.js';
 import { buildSplit, classCounts, countsTable, gatherBeats, type BeatSet, type Protocol } from './dataset/index.js';
 import { saveModel, loadModel, writeAtomic } from './io.js';
 import { predictSet, argmax } from './predict.js';
@@ -120,19 +120,26 @@ class Progress {
 
 /** Synthetic beats from the GAN (training-extras, src/train/gan). Errors clearly when that module is missing. */
 async function ganAugment(train: BeatSet, spec: InputSpec, seed: number, protocol: string): Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }> {
-  const modPath = './gan/index.js';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(modPath)) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`--gan: GAN augmentation is not available (src/train/gan could not be loaded: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
-  }
-  const fn = mod.synthesizeForTraining as
-    | ((a: { beats: Float32Array; rr: Float32Array; label: Int8Array; T: number; seed: number; spec: InputSpec; protocol: string }) => Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }>)
-    | undefined;
-  if (typeof fn !== 'function') throw new Error('--gan: src/train/gan does not export synthesizeForTraining({ beats, rr, label, T, seed, spec }); GAN augmentation is not available yet');
+  const { synthesizeForTraining } = await import('./gan/index.js');
   const idx = new Int32Array(train.n).map((_, i) => i);
-  return fn({ beats: gatherBeats(train.windows, train.margin, spec, idx), rr: train.rr, label: train.label, T: spec.length, seed, spec, protocol });
+  const T = spec.length;
+  const one = gatherBeats(train.windows, train.margin, { ...spec, channels: ['beat'] }, idx);
+  const s = await synthesizeForTraining({ beats: one, rr: train.rr, label: train.label, T, seed, spec, protocol });
+  // The GAN makes the z-scored beat; the other channels follow from it as for a real beat of the RR donor's
+  // record ('beat-template': minus the donor's running template at that beat).
+  const ch = beatChannels(spec);
+  const C = ch.length;
+  const n = s.label.length;
+  const beats = new Float32Array(n * T * C);
+  for (let k = 0; k < n; k++) {
+    for (let c = 0; c < C; c++) {
+      for (let t = 0; t < T; t++) {
+        const z = s.beats[k * T + t]!;
+        beats[(k * T + t) * C + c] = ch[c] === 'beat' ? z : Math.fround(z - train.tpl![s.donor[k]! * T + t]!);
+      }
+    }
+  }
+  return { beats, rr: s.rr, label: s.label };
 }
 
 function subsetStratified(set: BeatSet, max: number, seed: number): Int32Array {
@@ -182,12 +189,20 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
   }
   log(`dataset ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  const F = spec.rr.features.length;
+  const ch = beatChannels(spec);
+  const C = ch.length;
+  const rrOf = (i: number, name: RRFeatureName) => {
+    const f = spec.rr.features.indexOf(name);
+    if (f < 0) throw new Error(`--s-premature needs the RR feature '${name}' in the input spec`);
+    return trainSet.rr[i * F + f]!;
+  };
   const byClass: number[][] = CLASS_NAMES.map(() => []);
   let droppedS = 0;
   for (const i of trainIdx) {
     const l = trainSet.label[i]!;
     if (l < 0) continue;
-    if (l === 1 && cfg.sPremature > 0 && trainSet.rr[i * 4]! >= cfg.sPremature && trainSet.rr[i * 4 + 2]! >= cfg.sPremature) {
+    if (l === 1 && cfg.sPremature > 0 && rrOf(i, 'pre/recordAvg') >= cfg.sPremature && rrOf(i, 'pre/localAvg') >= cfg.sPremature) {
       droppedS++;
       continue;
     }
@@ -262,8 +277,8 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     for (let b = 0; b < nb; b++) {
       const batch = picks.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
       const m = batch.length;
-      const xb = new Float32Array(m * T);
-      const rb = new Float32Array(m * 4);
+      const xb = new Float32Array(m * T * C);
+      const rb = new Float32Array(m * F);
       const yb = new Int32Array(m);
       const realIdx: number[] = [];
       const realPos: number[] = [];
@@ -273,18 +288,18 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
           realIdx.push(p);
           realPos.push(k);
           shifts.push(cfg.jitter ? Math.floor(rand() * (2 * cfg.jitter + 1)) - cfg.jitter : 0);
-          rb.set(trainSet.rr.subarray(p * 4, p * 4 + 4), k * 4);
+          rb.set(trainSet.rr.subarray(p * F, p * F + F), k * F);
           yb[k] = trainSet.label[p]!;
         } else {
           const i = -p - 1;
-          xb.set(synth!.beats.subarray(i * T, (i + 1) * T), k * T);
-          rb.set(synth!.rr.subarray(i * 4, i * 4 + 4), k * 4);
+          xb.set(synth!.beats.subarray(i * T * C, (i + 1) * T * C), k * T * C);
+          rb.set(synth!.rr.subarray(i * F, i * F + F), k * F);
           yb[k] = synth!.label[i]!;
         }
       });
       if (realIdx.length) {
-        const g = gatherBeats(trainSet.windows, trainSet.margin, spec, realIdx, shifts);
-        realPos.forEach((k, j) => xb.set(g.subarray(j * T, (j + 1) * T), k * T));
+        const g = gatherBeats(trainSet.windows, trainSet.margin, spec, realIdx, shifts, trainSet.tpl);
+        realPos.forEach((k, j) => xb.set(g.subarray(j * T * C, (j + 1) * T * C), k * T * C));
       }
       if (cfg.noise > 0 || cfg.tilt > 0) {
         for (let k = 0; k < m; k++) {
@@ -292,13 +307,15 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
           for (let t = 0; t < T; t++) {
             // Box-Muller from the seeded generator.
             const g = cfg.noise > 0 ? Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()) : 0;
-            xb[k * T + t] += cfg.noise * g + slope * (t / (T - 1) - 0.5);
+            // the same disturbance on every channel: a template difference sees the beat's noise, as on a device
+            const v = cfg.noise * g + slope * (t / (T - 1) - 0.5);
+            for (let c = 0; c < C; c++) xb[(k * T + t) * C + c] += v;
           }
         }
       }
       const lossT = tf.tidy(() => {
-        const x = tf.tensor3d(xb, [m, T, 1]);
-        const r = tf.tensor2d(rb, [m, 4]);
+        const x = tf.tensor3d(xb, [m, T, C]);
+        const r = tf.tensor2d(rb, [m, F]);
         const y = tf.oneHot(tf.tensor1d(yb, 'int32'), CLASS_NAMES.length);
         return optimizer.minimize(() => tf.mean(lossFn(y, model.apply([x, r], { training: true }) as tf.Tensor)) as tf.Scalar, true)!;
       });

@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
-import { PROTOCOLS, checkProtocol, buildSplit, type Protocol, type BeatSet } from '../../train/dataset/protocols.js';
-import { gatherBeats } from '../../train/dataset/features.js';
+import { PROTOCOLS, checkProtocol, buildSplit, setInputs, type Protocol, type BeatSet } from '../../train/dataset/protocols.js';
 import { CLASS_NAMES, type InputSpec } from '../../train/spec.js';
 
 const help = `Usage: ecg-edge export <model-dir> --out <file.ecgm> [--calibration ${PROTOCOLS.join('|')}] [--db DIR]
@@ -46,10 +45,7 @@ function calibrationSubset(set: BeatSet, n: number): Int32Array {
 }
 
 function subsetInputs(set: BeatSet, idx: Int32Array, spec: InputSpec) {
-  const beats = gatherBeats(set.windows, set.margin, spec, idx);
-  const rr = new Float32Array(idx.length * 4);
-  idx.forEach((i, k) => rr.set(set.rr.subarray(i * 4, i * 4 + 4), k * 4));
-  return { n: idx.length, beats, rr };
+  return setInputs(set, spec, idx);
 }
 
 export interface Fidelity {
@@ -188,16 +184,15 @@ function mergeSets(a: BeatSet, b: BeatSet): BeatSet {
     out.set(y, x.length);
     return out;
   };
-  return { n: a.n + b.n, margin: a.margin, windows: cat(a.windows, b.windows), rr: cat(a.rr, b.rr), label: cat(a.label, b.label), rec: cat(a.rec, b.rec), sample: cat(a.sample, b.sample), records: [...a.records, ...b.records] };
+  return { n: a.n + b.n, margin: a.margin, windows: cat(a.windows, b.windows), rr: cat(a.rr, b.rr), tpl: a.tpl && b.tpl ? cat(a.tpl, b.tpl) : null, label: cat(a.label, b.label), rec: cat(a.rec, b.rec), sample: cat(a.sample, b.sample), records: [...a.records, ...b.records] };
 }
 
 async function fidelity(model: import('@tensorflow/tfjs').LayersModel, spec: InputSpec, set: BeatSet, clf: import('../../nn/index.js').Int8Classifier) {
   const { predictPrepared, argmax } = await import('../../train/predict.js');
   const { reportFromLabels } = await import('../../train/classify.js');
-  const idx = Int32Array.from({ length: set.n }, (_, i) => i);
-  const beats = gatherBeats(set.windows, set.margin, spec, idx);
-  const fl = argmax(await predictPrepared(model, beats, spec.length, set.rr));
-  const q = clf.classifyBatch(beats, set.rr);
+  const { beats, rr } = setInputs(set, spec);
+  const fl = argmax(await predictPrepared(model, beats, spec.length, rr));
+  const q = clf.classifyBatch(beats, rr);
   let agree = 0;
   for (let i = 0; i < set.n; i++) agree += +(fl[i] === q.labels[i]);
   const rf = reportFromLabels(set.label, fl), rq = reportFromLabels(set.label, q.labels);

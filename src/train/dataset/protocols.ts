@@ -5,6 +5,7 @@ import path from 'node:path';
 import { rng, shuffleInPlace } from '../../util/random.js';
 import { CLASS_NAMES, type InputSpec } from '../spec.js';
 import { recordBeats, type RecordBeats } from './records.js';
+import { gatherBeats } from './features.js';
 
 export type Protocol = 'inter-patient' | 'intra-patient';
 export const PROTOCOLS: readonly Protocol[] = ['inter-patient', 'intra-patient'];
@@ -31,7 +32,10 @@ export interface BeatSet {
   margin: number;
   /** Raw windows, n rows of (length + 2·margin). */
   windows: Float32Array;
+  /** RR features, n rows of F (the spec's feature count). */
   rr: Float32Array;
+  /** Template rows (n × length) for the 'beat-template' channel; null when the spec has none. */
+  tpl: Float32Array | null;
   label: Int8Array;
   /** Index into `records` of each beat's record, and its R-peak sample. */
   rec: Int16Array;
@@ -57,10 +61,14 @@ export function gather(recs: RecordBeats[], picks: { r: number; i: number }[], T
   const margin = recs[0]?.margin ?? 0;
   const w = T + 2 * margin;
   const n = picks.length;
+  const full = recs.find((r) => r.n > 0);
+  const F = full ? full.rr.length / full.n : 0;
+  const withTpl = !!full?.tpl;
   const out: BeatSet = {
     n, margin,
     windows: new Float32Array(n * w),
-    rr: new Float32Array(n * 4),
+    rr: new Float32Array(n * F),
+    tpl: withTpl ? new Float32Array(n * T) : null,
     label: new Int8Array(n),
     rec: new Int16Array(n),
     sample: new Int32Array(n),
@@ -69,7 +77,8 @@ export function gather(recs: RecordBeats[], picks: { r: number; i: number }[], T
   picks.forEach(({ r, i }, k) => {
     const rb = recs[r]!;
     out.windows.set(rb.windows.subarray(i * w, (i + 1) * w), k * w);
-    out.rr.set(rb.rr.subarray(i * 4, i * 4 + 4), k * 4);
+    out.rr.set(rb.rr.subarray(i * F, i * F + F), k * F);
+    if (out.tpl) out.tpl.set(rb.tpl!.subarray(i * T, (i + 1) * T), k * T);
     out.label[k] = rb.label[i]!;
     out.rec[k] = r;
     out.sample[k] = rb.sample[i]!;
@@ -132,6 +141,15 @@ export async function buildSplit(protocol: Protocol, dbDir: string, spec: InputS
     test: parts.includes('test') ? gather(recs, order(te), spec.length) : empty(recs),
     description: `stratified 80/10/10 beat split of the ${NON_PACED.length} non-paced records (seed ${SPLIT_SEED})`,
   };
+}
+
+/** The model inputs of beats `idx` of a set (all beats by default): beats n × length × C, rr n × F. */
+export function setInputs(set: BeatSet, spec: InputSpec, idx?: ArrayLike<number>, shift?: ArrayLike<number>): { n: number; beats: Float32Array; rr: Float32Array } {
+  const sel = idx ?? Int32Array.from({ length: set.n }, (_, i) => i);
+  const F = spec.rr.features.length;
+  const rr = new Float32Array(sel.length * F);
+  for (let k = 0; k < sel.length; k++) rr.set(set.rr.subarray(sel[k]! * F, sel[k]! * F + F), k * F);
+  return { n: sel.length, beats: gatherBeats(set.windows, set.margin, spec, sel, shift, set.tpl), rr };
 }
 
 export function classCounts(set: BeatSet): number[] {

@@ -330,10 +330,12 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
   }
   const extra = add.reduce((a, b) => a + b, 0);
   const n = set.n + extra;
+  const F = set.n ? set.rr.length / set.n : 0;
   const out: BeatSet = {
     n, margin,
     windows: new Float32Array(n * L),
-    rr: new Float32Array(n * 4),
+    rr: new Float32Array(n * F),
+    tpl: set.tpl ? new Float32Array(n * T) : null,
     label: new Int8Array(n),
     rec: new Int16Array(n),
     sample: new Int32Array(n),
@@ -341,6 +343,7 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
   };
   out.windows.set(set.windows);
   out.rr.set(set.rr);
+  if (out.tpl) out.tpl.set(set.tpl!);
   out.label.set(set.label);
   out.rec.set(set.rec);
   out.sample.set(set.sample);
@@ -354,7 +357,8 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
     out.windows.set(w, o * L);
     for (let j = 0; j < m; j++) {
       const donor = members[c]![pick(rand, members[c]!.length)]!;
-      out.rr.set(set.rr.subarray(donor * 4, donor * 4 + 4), (o + j) * 4);
+      out.rr.set(set.rr.subarray(donor * F, donor * F + F), (o + j) * F);
+      if (out.tpl) out.tpl.set(set.tpl!.subarray(donor * T, (donor + 1) * T), (o + j) * T);
       out.label[o + j] = c;
       out.rec[o + j] = set.rec[donor]!;
       out.sample[o + j] = -1;
@@ -395,13 +399,13 @@ export function resolveGanDir(opts: { ganDir?: string; protocol?: string; label?
 }
 
 /**
- * The trainer's `--gan` hook: synthetic S, V and F model-input beats (n×T, normalized), RR features from real
- * beats of the same class, and labels. `ratio` (default 1) synthetic beats per real beat of each class.
+ * The trainer's `--gan` hook: synthetic S, V and F model-input beats (n×T, normalized, one channel), RR features
+ * from real beats of the same class (`donor`: the index of that real beat), and labels. `ratio` (default 1) synthetic beats per real beat of each class.
  */
 export async function synthesizeForTraining(a: {
   beats: Float32Array; rr: Float32Array; label: Int8Array; T: number; seed: number; spec?: InputSpec;
   protocol?: string; ganDir?: string; ratio?: number;
-}): Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array }> {
+}): Promise<{ beats: Float32Array; rr: Float32Array; label: Int8Array; donor: Int32Array }> {
   const dir = resolveGanDir({ ganDir: a.ganDir, protocol: a.protocol, label: a.label });
   const gan = await ConditionalGan.load(dir);
   try {
@@ -415,19 +419,21 @@ export async function synthesizeForTraining(a: {
       if (m > 0) parts.push({ c, beats: gan.generateBeats(c, m, Math.floor(rand() * 2 ** 31), a.spec?.normalization.eps ?? 1e-3) });
     }
     const n = parts.reduce((s, p) => s + p.beats.length / a.T, 0);
-    const beats = new Float32Array(n * a.T), rr = new Float32Array(n * 4), label = new Int8Array(n);
+    const F = a.label.length ? a.rr.length / a.label.length : 0;
+    const beats = new Float32Array(n * a.T), rr = new Float32Array(n * F), label = new Int8Array(n), donor = new Int32Array(n);
     let o = 0;
     for (const p of parts) {
       const m = p.beats.length / a.T;
       beats.set(p.beats, o * a.T);
       for (let j = 0; j < m; j++) {
         const d = members[p.c]![pick(rand, members[p.c]!.length)]!;
-        rr.set(a.rr.subarray(d * 4, d * 4 + 4), (o + j) * 4);
+        rr.set(a.rr.subarray(d * F, d * F + F), (o + j) * F);
         label[o + j] = p.c;
+        donor[o + j] = d;
       }
       o += m;
     }
-    return { beats, rr, label };
+    return { beats, rr, label, donor };
   } finally {
     gan.generator.dispose();
   }

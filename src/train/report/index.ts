@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CLASS_NAMES } from '../spec.js';
 import type { Protocol } from '../dataset/protocols.js';
-import { gatherBeats } from '../dataset/features.js';
+import { setInputs } from '../dataset/protocols.js';
 import { loadModel } from '../io.js';
 import { loadClassifier, evaluateClassifier, reportFromLabels } from '../classify.js';
 import { combine, argmaxRows, readManifest, isEnsembleManifest, type ProbMatrix, type EnsembleMethod } from '../ensemble/index.js';
@@ -130,13 +130,16 @@ async function gradcamFigure(dir: string, labels: Int8Array, beats: Float32Array
         if (!picks.includes(i)) picks.push(i);
       }
       if (!picks.length) { panels.push([]); continue; }
-      const xb = new Float32Array(picks.length * T), xr = new Float32Array(picks.length * 4);
-      picks.forEach((i, k) => { xb.set(beats.subarray(i * T, (i + 1) * T), k * T); xr.set(rr.subarray(i * 4, i * 4 + 4), k * 4); });
-      const xs = tf.tensor3d(xb, [picks.length, T, 1]), rs = tf.tensor2d(xr, [picks.length, 4]);
+      const C = beats.length / (labels.length * T), F = rr.length / labels.length;
+      const xb = new Float32Array(picks.length * T * C), xr = new Float32Array(picks.length * F);
+      picks.forEach((i, k) => { xb.set(beats.subarray(i * T * C, (i + 1) * T * C), k * T * C); xr.set(rr.subarray(i * F, i * F + F), k * F); });
+      const xs = tf.tensor3d(xb, [picks.length, T, C]), rs = tf.tensor2d(xr, [picks.length, F]);
+      // the plotted signal is the beat channel (channel 0)
+      const sig = (k: number) => Float32Array.from({ length: T }, (_, t) => xb[(k * T + t) * C]!);
       const g = gradcam(model, xs, rs, { classes: picks.map(() => c) });
       tf.dispose([xs, rs]);
       panels.push(picks.map((i, k) => ({
-        signal: xb.subarray(k * T, (k + 1) * T), weight: g.cam[k]!,
+        signal: sig(k), weight: g.cam[k]!,
         title: `${CLASS_NAMES[c]} beat → ${CLASS_NAMES[pred[i]!]} (p=${g.probs[k]![c]!.toFixed(2)})`,
       })));
     }
@@ -220,23 +223,24 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   }
   const results: ModelResult[] = [];
   const probsByDir = new Map<string, ProbMatrix>();
-  let labels: Int8Array | null = null, beats: Float32Array | null = null, rr: Float32Array | null = null, T = 0;
+  let labels: Int8Array | null = null;
+  // model inputs of the test beats per input spec (models of one protocol may differ in their inputs)
+  const inputsBySpec = new Map<string, { beats: Float32Array; rr: Float32Array }>();
+  const inputsOf = new Map<string, { beats: Float32Array; rr: Float32Array; T: number }>();
   for (const dir of modelDirs) {
     const t0 = Date.now();
     const clf = await loadClassifier(dir);
     const ev = await evaluateClassifier(clf, protocol, o.db, { quiet: true });
     labels ??= ev.labels;
-    if (!beats) {
-      T = clf.spec.input.length;
-      beats = gatherBeats(ev.set.windows, ev.set.margin, clf.spec.input, Int32Array.from({ length: ev.set.n }, (_, i) => i));
-      rr = ev.set.rr;
-    }
+    const specKey = JSON.stringify(clf.spec.input);
+    if (!inputsBySpec.has(specKey)) inputsBySpec.set(specKey, setInputs(ev.set, clf.spec.input));
     const probs: ProbMatrix = { n: ev.probs.n, C: ev.probs.C, data: ev.probs.data };
     probsByDir.set(dir, probs);
     const info = modelInfo(dir);
     const r = resultFrom(info, probs, ev.labels);
     log(`report: ${protocol} ${info.name}: accuracy ${pct(r.metrics.accuracy)} %, macro F1 ${f3(r.metrics.macroF1)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     results.push({ ...r, figures: {} });
+    inputsOf.set(dir, { ...inputsBySpec.get(specKey)!, T: clf.spec.input.length });
   }
   for (const e of ensembleFiles) {
     const { manifest, memberDirs } = readManifest(e);
@@ -257,7 +261,8 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     r.figures.roc = writeFigure(o.figuresDir, `${key}-roc.svg`, rocFigure(r, `${protocol}: ${r.info.name}, one-vs-rest ROC`));
     if (o.gradcam !== false && r.info.kind === 'model') {
       const pred = argmaxRows(probsByDir.get(r.info.path)!);
-      r.figures.gradcam = writeFigure(o.figuresDir, `${key}-gradcam.svg`, await gradcamFigure(r.info.path, labels!, beats!, rr!, T, pred, `${protocol}: ${r.info.name}`));
+      const { beats, rr, T } = inputsOf.get(r.info.path)!;
+      r.figures.gradcam = writeFigure(o.figuresDir, `${key}-gradcam.svg`, await gradcamFigure(r.info.path, labels!, beats, rr, T, pred, `${protocol}: ${r.info.name}`));
       log(`report: ${protocol} ${r.info.name}: Grad-CAM figure`);
     }
   }
