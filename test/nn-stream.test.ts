@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readRecord, fixturesDir } from '../src/wfdb/index.js';
 import { detect } from '../src/pipeline/index.js';
-import { recordBeats, pickChannel } from '../src/train/dataset/records.js';
-import { gatherBeats } from '../src/train/dataset/features.js';
-import { defaultInputSpec } from '../src/train/spec.js';
+import { pickChannel } from '../src/train/dataset/records.js';
 import { Int8Classifier } from '../src/nn/index.js';
+import { asInputSpec, recordInputs } from '../src/nn/evaluate.js';
 import { StreamClassifier, type LabelledBeat } from '../src/nn/stream.js';
 import { tinyModelBytes } from './nn-model-fixture.js';
 
@@ -37,10 +36,8 @@ describe('StreamClassifier (native beat stream)', () => {
       const { beats, bound } = runStream(clf, x, () => 360);
       // batch reference
       const pos = Int32Array.from(detect(r, { channel: ch }).map((p) => p.sample));
-      const spec = defaultInputSpec(r.header.fs);
-      const rb = await recordBeats(rp, spec, { positions: pos, cache: false });
-      const xb = gatherBeats(rb.windows, rb.margin, spec, Int32Array.from({ length: rb.n }, (_, i) => i));
-      const batch = clf.classifyBatch(xb, rb.rr);
+      const rb = await recordInputs(rp, asInputSpec(clf), pos); // the model's own (2.0) spec: 4 RR features, 1 channel
+      const batch = clf.classifyBatch(rb.beats, rb.rr);
       expect(beats.length).toBe(pos.length);
       let rrSame = 0, labelSame = 0, probSame = 0;
       for (let i = 0; i < pos.length; i++) {

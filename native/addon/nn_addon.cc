@@ -74,12 +74,16 @@ Napi::Value NnLoad(const Napi::CallbackInfo& info) {
   spec.Set("rrLocalWindow", s.rr_local_window);
   spec.Set("rrClampMin", s.rr_clamp_min);
   spec.Set("rrClampMax", s.rr_clamp_max);
+  Napi::Array ch = Napi::Array::New(env, s.n_channels);
+  for (int i = 0; i < s.n_channels; i++) ch.Set(i, static_cast<int>(s.channels[i]));
+  spec.Set("channels", ch);
+  spec.Set("templateWindow", s.template_window);
   spec.Set("arch", s.arch);
   o.Set("spec", spec);
   return o;
 }
 
-// nnClassify(handle, beats: Float32Array [n·length], rr: Float32Array [n·nRR], n, optimized: boolean,
+// nnClassify(handle, beats: Float32Array [n·length·channels], rr: Float32Array [n·nRR], n, optimized: boolean,
 //            labels: Int32Array [n], probs: Float32Array [n·classes]) -> status (0 ok)
 Napi::Value NnClassify(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -94,7 +98,7 @@ Napi::Value NnClassify(const Napi::CallbackInfo& info) {
   const double nd = info[3].As<Napi::Number>().DoubleValue();
   if (!(nd >= 0 && nd <= 1e9)) return Napi::Number::New(env, bad);
   const size_t n = static_cast<size_t>(nd);
-  const size_t L = static_cast<size_t>(m->spec().length), R = static_cast<size_t>(m->spec().n_rr), C = static_cast<size_t>(m->n_classes());
+  const size_t L = static_cast<size_t>(m->spec().length) * static_cast<size_t>(m->spec().n_channels), R = static_cast<size_t>(m->spec().n_rr), C = static_cast<size_t>(m->n_classes());
   Napi::Float32Array beats = info[1].As<Napi::Float32Array>(), rr = info[2].As<Napi::Float32Array>(), probs = info[6].As<Napi::Float32Array>();
   Napi::Int32Array labels = info[5].As<Napi::Int32Array>();
   if (beats.ElementLength() < n * L || rr.ElementLength() < n * R || labels.ElementLength() < n || probs.ElementLength() < n * C)
@@ -142,7 +146,7 @@ Napi::Value NnStreamCreate(const Napi::CallbackInfo& info) {
 }
 
 // nnStreamPush(stream, q12: Int32Array, start: number, peaks: Float64Array, optimized: boolean, flush: boolean)
-//   -> { status, sample, emitted, label, probs, rr }
+//   -> { status, sample, emitted, label, probs, rr [nb·nRR] }
 Napi::Value NnStreamPush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 6 || !info[0].IsExternal() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsTypedArray() ||
@@ -156,6 +160,7 @@ Napi::Value NnStreamPush(const Napi::CallbackInfo& info) {
   Napi::Float64Array peaks = info[3].As<Napi::Float64Array>();
   const ecg::nn::KernelPath path = info[4].As<Napi::Boolean>().Value() ? ecg::nn::KernelPath::kOptimized : ecg::nn::KernelPath::kReference;
   const int C = m->n_classes();
+  const int R = m->spec().n_rr;
   // Peaks first (they refer to samples already pushed or about to be), then samples, classifying as we go so
   // that the pending queue and the ring never overflow on large blocks.
   ecg::Status st = ecg::Status::kOk;
@@ -180,13 +185,13 @@ Napi::Value NnStreamPush(const Napi::CallbackInfo& info) {
   const size_t nb = all.size();
   Napi::Float64Array sample = Napi::Float64Array::New(env, nb), emitted = Napi::Float64Array::New(env, nb);
   Napi::Int32Array label = Napi::Int32Array::New(env, nb);
-  Napi::Float32Array probs = Napi::Float32Array::New(env, nb * C), rr = Napi::Float32Array::New(env, nb * 4);
+  Napi::Float32Array probs = Napi::Float32Array::New(env, nb * C), rr = Napi::Float32Array::New(env, nb * R);
   for (size_t i = 0; i < nb; i++) {
     sample[i] = static_cast<double>(all[i].sample);
     emitted[i] = static_cast<double>(all[i].emitted_at);
     label[i] = all[i].label;
     for (int c = 0; c < C; c++) probs[i * C + c] = all[i].probs[c];
-    for (int k = 0; k < 4; k++) rr[i * 4 + k] = all[i].rr[k];
+    for (int k = 0; k < R; k++) rr[i * R + k] = all[i].rr[k];
   }
   o.Set("status", static_cast<int>(st));
   o.Set("sample", sample);
@@ -196,6 +201,16 @@ Napi::Value NnStreamPush(const Napi::CallbackInfo& info) {
   o.Set("rr", rr);
   return o;
 }
+
+// nnStreamReset(stream) -> status: the beat stream starts again (RR averages, irregularity, beat template).
+Napi::Value NnStreamReset(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal()) return Napi::Number::New(env, static_cast<int>(ecg::Status::kInvalidArgument));
+  StreamBox* box = info[0].As<Napi::External<StreamBox>>().Data();
+  if (!box) return Napi::Number::New(env, static_cast<int>(ecg::Status::kInvalidState));
+  box->stream.reset();
+  return Napi::Number::New(env, 0);
+}
 }  // namespace
 
 void InitNn(Napi::Env env, Napi::Object exports) {
@@ -204,6 +219,7 @@ void InitNn(Napi::Env env, Napi::Object exports) {
   exports.Set("nnLogits", Napi::Function::New(env, NnLogits));
   exports.Set("nnStreamCreate", Napi::Function::New(env, NnStreamCreate));
   exports.Set("nnStreamPush", Napi::Function::New(env, NnStreamPush));
+  exports.Set("nnStreamReset", Napi::Function::New(env, NnStreamReset));
 }
 
 }  // namespace ecg_addon

@@ -31,6 +31,9 @@ struct Builder {
   uint16_t beat = 0, rr = 0, logits = 0, probs = 0;
   int length = 32, n_rr = 4;
   std::vector<std::string> classes{"N", "S", "V", "F", "Q"};
+  // Format 2.1 input spec: RR codes (empty: 1 + i % 4) and beat channel codes (empty: a 2.0 file, one 'beat').
+  std::vector<uint8_t> rr_codes, channels;
+  int template_window = 0;
 
   uint16_t act(uint8_t dt, std::vector<uint32_t> shape, float scale, int32_t zp) {
     tensors.push_back({dt, 0, shape, scale, zp, {}});
@@ -57,12 +60,13 @@ struct Builder {
     std::vector<size_t> offs;
     size_t data = 0;
     for (auto& t : tensors) { offs.push_back(data); if (t.kind) data = a16(data + t.data.size()); }
-    const size_t spec = 64, clsoff = 128, toff = a16(clsoff + cls.size()), ooff = toff + tensors.size() * 40, doff = a16(ooff + ops.size() * 56);
+    const bool ext = !channels.empty();
+    const size_t spec = 64, clsoff = ext ? 144 : 128, toff = a16(clsoff + cls.size()), ooff = toff + tensors.size() * 40, doff = a16(ooff + ops.size() * 56);
     const size_t size = doff + data + 32;
     std::vector<uint8_t> b(size, 0);
     std::memcpy(b.data(), "ECGM", 4);
-    put16(b, 4, 2); put16(b, 6, 0); put32(b, 8, static_cast<uint32_t>(size)); put32(b, 12, 0);
-    put32(b, 16, static_cast<uint32_t>(spec)); put32(b, 20, 64); put32(b, 24, static_cast<uint32_t>(clsoff)); put32(b, 28, static_cast<uint32_t>(cls.size()));
+    put16(b, 4, 2); put16(b, 6, ext ? 1 : 0); put32(b, 8, static_cast<uint32_t>(size)); put32(b, 12, 0);
+    put32(b, 16, static_cast<uint32_t>(spec)); put32(b, 20, ext ? 80 : 64); put32(b, 24, static_cast<uint32_t>(clsoff)); put32(b, 28, static_cast<uint32_t>(cls.size()));
     put32(b, 32, static_cast<uint32_t>(toff)); put32(b, 36, static_cast<uint32_t>(tensors.size()));
     put32(b, 40, static_cast<uint32_t>(ooff)); put32(b, 44, static_cast<uint32_t>(ops.size()));
     put32(b, 48, static_cast<uint32_t>(doff)); put32(b, 52, static_cast<uint32_t>(data));
@@ -71,7 +75,12 @@ struct Builder {
     putf(b, 64, 360.f); putf(b, 68, 180.f); put16(b, 72, 2); put16(b, 74, static_cast<uint32_t>(length / 2 - 4));
     put16(b, 76, static_cast<uint32_t>(length - (length / 2 - 4))); put16(b, 78, static_cast<uint32_t>(length));
     b[80] = 1; b[81] = 60; b[82] = 1; b[83] = static_cast<uint8_t>(n_rr); putf(b, 84, 1e-3f);
-    for (int i = 0; i < n_rr; i++) b[88 + i] = static_cast<uint8_t>(1 + i % 4);
+    for (int i = 0; i < n_rr; i++) b[88 + i] = i < static_cast<int>(rr_codes.size()) ? rr_codes[i] : static_cast<uint8_t>(1 + i % 4);
+    if (ext) {
+      b[128] = static_cast<uint8_t>(channels.size());
+      for (size_t i = 0; i < channels.size() && i < 4; i++) b[129 + i] = channels[i];
+      put16(b, 136, static_cast<uint32_t>(template_window));
+    }
     put16(b, 96, 300); put16(b, 98, 10); putf(b, 100, 0.15f); putf(b, 104, 3.0f);
     std::memcpy(b.data() + 108, "test", 4);
     std::memcpy(b.data() + clsoff, cls.data(), cls.size());
@@ -110,18 +119,20 @@ std::vector<T> random_vec(std::mt19937& g, size_t n, int lo, int hi) {
 /** A small model using every op kind of the shipped architectures: conv → maxpool → conv → avgpool → lstm(seq) →
  *  attention ⊕ (conv → gap) via add, concat with RR, dense relu, dense → int16 logits, softmax, and a side dense2.
  *  Random weights. */
-inline Builder small_model(uint32_t seed, int length = 32) {
+inline Builder small_model(uint32_t seed, int length = 32, int n_rr = 4, int n_ch = 1) {
   std::mt19937 g(seed);
   Builder b;
   b.length = length;
+  b.n_rr = n_rr;
+  const uint32_t R = static_cast<uint32_t>(n_rr), CH = static_cast<uint32_t>(n_ch);
   const uint32_t T = static_cast<uint32_t>(length);
   auto mults = [&](size_t n) { return random_vec<int32_t>(g, n, 1 << 30, 0x7fffffff); };
   auto shifts = [&](size_t n, int lo, int hi) { return random_vec<int32_t>(g, n, lo, hi); };
-  b.beat = b.act(1, {T, 1}, 0.05f, 0);
-  b.rr = b.act(1, {4}, 0.02f, -100);
+  b.beat = b.act(1, {T, CH}, 0.05f, 0);
+  b.rr = b.act(1, {R}, 0.02f, -100);
   // conv1 (k7, 1→8, relu) → maxpool 2
   uint16_t c1 = b.act(1, {T, 8}, 0.03f, -128);
-  b.op(1, {b.beat, b.constant<int8_t>(1, {8, 7, 1}, random_vec<int8_t>(g, 56, -127, 127)), b.constant<int32_t>(3, {8}, random_vec<int32_t>(g, 8, -2000, 2000)),
+  b.op(1, {b.beat, b.constant<int8_t>(1, {8, 7, CH}, random_vec<int8_t>(g, 56 * CH, -127, 127)), b.constant<int32_t>(3, {8}, random_vec<int32_t>(g, 8, -2000, 2000)),
            b.constant<int32_t>(3, {8}, mults(8)), b.constant<int32_t>(3, {8}, shifts(8, 38, 41))}, {3, -128, 127});
   b.ops.back().t.push_back(c1);
   uint16_t p1 = b.act(1, {T / 2, 8}, 0.03f, -128);
@@ -156,12 +167,12 @@ inline Builder small_model(uint32_t seed, int length = 32) {
   uint16_t gap = b.act(1, {12}, 0.04f, -128);
   b.op(5, {c2, gap});
   // concat [sum(10), gap(12), rr(4)] → [26]
-  uint16_t cat = b.act(1, {26}, 0.05f, -20);
+  uint16_t cat = b.act(1, {22 + R}, 0.05f, -20);
   b.op(9, {sum, gap, b.rr, b.constant<int32_t>(3, {3, 2}, std::vector<int32_t>{1 << 30, 31, 0x60000000, 30, 1 << 30, 32}), cat});
-  uint16_t flat = b.act(1, {26}, 0.05f, -20);
+  uint16_t flat = b.act(1, {22 + R}, 0.05f, -20);
   b.op(12, {cat, flat});
   uint16_t d1 = b.act(1, {16}, 0.1f, -128);
-  b.op(2, {flat, b.constant<int8_t>(1, {16, 26}, random_vec<int8_t>(g, 16 * 26, -127, 127)), b.constant<int32_t>(3, {16}, random_vec<int32_t>(g, 16, -3000, 3000)),
+  b.op(2, {flat, b.constant<int8_t>(1, {16, 22 + R}, random_vec<int8_t>(g, 16 * (22 + R), -127, 127)), b.constant<int32_t>(3, {16}, random_vec<int32_t>(g, 16, -3000, 3000)),
            b.constant<int32_t>(3, {16}, mults(16)), b.constant<int32_t>(3, {16}, shifts(16, 38, 40)), d1},
        {-128, 127});
   uint16_t d1r = b.act(1, {16}, 0.1f, -128);
@@ -174,7 +185,7 @@ inline Builder small_model(uint32_t seed, int length = 32) {
   b.op(10, {b.logits, b.probs}, {1 << 30, 28});
   // a side branch using dense2 (fused concat + dense) on [sum, rr]; its output is not read (allowed)
   uint16_t side = b.act(1, {7}, 0.1f, -128);
-  b.op(13, {sum, b.rr, b.constant<int8_t>(1, {7, 10}, random_vec<int8_t>(g, 70, -127, 127)), b.constant<int8_t>(1, {7, 4}, random_vec<int8_t>(g, 28, -127, 127)),
+  b.op(13, {sum, b.rr, b.constant<int8_t>(1, {7, 10}, random_vec<int8_t>(g, 70, -127, 127)), b.constant<int8_t>(1, {7, R}, random_vec<int8_t>(g, 7 * R, -127, 127)),
             b.constant<int32_t>(3, {7}, random_vec<int32_t>(g, 7, -3000, 3000)), b.constant<int32_t>(3, {7}, mults(7)), b.constant<int32_t>(3, {7}, shifts(7, 36, 38)), side},
        {0x60000000, 30, -128, 127});
   return b;

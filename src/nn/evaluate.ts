@@ -25,14 +25,27 @@ export interface NativeEval {
   positions: Positions;
 }
 
-function asInputSpec(clf: Int8Classifier): InputSpec {
+/** The training-side input spec of an int8 model (its features, channels and template come from the file). */
+export function asInputSpec(clf: Int8Classifier): InputSpec {
   const s = clf.spec;
   return {
     fs: s.fs, filter: { name: 'ecgClean', mains: s.filter.mains }, decimation: s.decimation, fsModel: s.fsModel,
     before: s.before, after: s.after, length: s.length, beforeSamples: s.beforeSamples, afterSamples: s.afterSamples,
     normalization: { kind: 'zscore-per-beat', eps: s.normalization.eps },
-    rr: { features: ['pre/recordAvg', 'post/recordAvg', 'pre/localAvg', 'post/localAvg'], recordWindow: s.rr.recordWindow, localWindow: s.rr.localWindow, clampMin: s.rr.clampMin, clampMax: s.rr.clampMax },
+    rr: { features: [...s.rr.features], recordWindow: s.rr.recordWindow, localWindow: s.rr.localWindow, clampMin: s.rr.clampMin, clampMax: s.rr.clampMax },
+    channels: [...s.channels],
+    ...(s.template ? { template: { window: s.template.window } } : {}),
   };
+}
+
+/**
+ * The model inputs of every beat of a record at `positions` (strictly increasing), built by the training
+ * dataset's own functions (the one batch implementation): beats n × length × C, rr n × F.
+ */
+export async function recordInputs(recordPath: string, spec: InputSpec, positions: Int32Array): Promise<{ n: number; beats: Float32Array; rr: Float32Array }> {
+  const rb = await recordBeats(recordPath, spec, { positions, cache: false });
+  const beats = gatherBeats(rb.windows, rb.margin, spec, Int32Array.from({ length: rb.n }, (_, i) => i), undefined, rb.tpl);
+  return { n: rb.n, beats, rr: rb.rr };
 }
 
 /**
@@ -58,9 +71,8 @@ export async function evaluateNative(clf: Int8Classifier, protocol: 'inter-patie
     else pos = Int32Array.from(ref.filter((a) => BEAT_SYMBOLS.has(a.symbol)).map((a) => a.sample));
     // strictly increasing positions (the detector never repeats one; reference files may)
     const uniq = pos.filter((v, i) => i === 0 || v > pos[i - 1]!);
-    const rb = await recordBeats(rp, spec, { positions: uniq, cache: false });
-    const x = gatherBeats(rb.windows, rb.margin, spec, Int32Array.from({ length: rb.n }, (_, i) => i));
-    const res = clf.classifyBatch(x, rb.rr);
+    const x = await recordInputs(rp, spec, uniq);
+    const res = clf.classifyBatch(x.beats, x.rr);
     const test: Annotation[] = Array.from(uniq, (s, i) => classAnnotation(s, clf.classes[res.labels[i]!]!));
     const cmp = compareRecord(ref, test, { fs: rec.header.fs, nSamples: rec.header.nSamples, from: 0 });
     addMatrix(total, cmp.matrix);

@@ -4,9 +4,14 @@ import { createHash } from 'node:crypto';
 
 export const MAGIC = 'ECGM';
 export const FORMAT_MAJOR = 2;
-export const FORMAT_MINOR = 0;
+/** Written when a file needs a 2.1 feature (extended input spec, RR codes 5–6, an int16 beat input); else 0. */
+export const FORMAT_MINOR = 1;
 export const HEADER_BYTES = 64;
+/** The 2.0 input spec; from 2.1 on a spec may have SPEC_EXT_BYTES (beat channels and template window). */
 export const SPEC_BYTES = 64;
+export const SPEC_EXT_BYTES = 80;
+export const MAX_BEAT_CHANNELS = 4;
+export const MAX_RR_FEATURES = 8;
 export const TENSOR_RECORD_BYTES = 40;
 export const OP_RECORD_BYTES = 56;
 export const DIGEST_BYTES = 32;
@@ -37,8 +42,13 @@ export type OpName = keyof typeof OPS;
 
 export const FILTER_KINDS = { none: 0, ecgClean: 1 } as const;
 export const NORM_KINDS = { none: 0, 'zscore-per-beat': 1 } as const;
-export const RR_FEATURES = { 'pre/recordAvg': 1, 'post/recordAvg': 2, 'pre/localAvg': 3, 'post/localAvg': 4 } as const;
+export const RR_FEATURES = {
+  'pre/recordAvg': 1, 'post/recordAvg': 2, 'pre/localAvg': 3, 'post/localAvg': 4, irregularity: 5, 'post/pre': 6,
+} as const;
 export type RRFeatureName = keyof typeof RR_FEATURES;
+/** Channels of the beat input [length, C] (time-major): the z-scored window, and it minus the running template. */
+export const BEAT_CHANNELS = { beat: 1, 'beat-template': 2 } as const;
+export type BeatChannel = keyof typeof BEAT_CHANNELS;
 
 /** The input spec stored in the file (mirrors src/train/spec.ts InputSpec). */
 export interface FileInputSpec {
@@ -51,7 +61,32 @@ export interface FileInputSpec {
   filter: { name: 'ecgClean' | 'none'; mains: 50 | 60 };
   normalization: { kind: 'zscore-per-beat' | 'none'; eps: number };
   rr: { features: RRFeatureName[]; recordWindow: number; localWindow: number; clampMin: number; clampMax: number };
+  /** Beat input channels (absent = ['beat']); the beat input is [length, channels.length]. */
+  channels?: BeatChannel[];
+  /** Running-template window (beats); required with a 'beat-template' channel. */
+  template?: { window: number };
   arch: string;
+}
+
+/** Checks the parts of a spec the file encodes as codes and counts; throws naming the field and what to do. */
+export function checkFileSpec(s: FileInputSpec): void {
+  const f = s.rr.features;
+  if (!Array.isArray(f) || f.length < 1 || f.length > MAX_RR_FEATURES) throw new Error(`input spec: rr.features must list 1..${MAX_RR_FEATURES} features, got ${Array.isArray(f) ? f.length : typeof f}`);
+  for (const x of f) if (!(x in RR_FEATURES)) throw new Error(`input spec: unknown RR feature '${String(x)}': expected one of ${Object.keys(RR_FEATURES).join(', ')}`);
+  const ch = s.channels ?? ['beat'];
+  if (!Array.isArray(ch) || ch.length < 1 || ch.length > MAX_BEAT_CHANNELS) throw new Error(`input spec: channels must list 1..${MAX_BEAT_CHANNELS} beat channels, got ${Array.isArray(ch) ? ch.length : typeof ch}`);
+  for (const c of ch) if (!(c in BEAT_CHANNELS)) throw new Error(`input spec: unknown beat channel '${String(c)}': expected one of ${Object.keys(BEAT_CHANNELS).join(', ')}`);
+  if (new Set(ch).size !== ch.length) throw new Error(`input spec: channels [${ch.join(', ')}] repeat a channel`);
+  if (ch.includes('beat-template')) {
+    const w = s.template?.window;
+    if (!Number.isInteger(w) || w! < 1 || w! > 65535) throw new Error(`input spec: a 'beat-template' channel needs template.window, an integer in 1..65535 (beats), got ${String(w)}`);
+  }
+}
+
+/** True when the spec needs the 2.1 extended input spec (80 bytes) or RR codes beyond 2.0's 1..4. */
+export function specNeeds21(s: FileInputSpec): boolean {
+  const ch = s.channels ?? ['beat'];
+  return ch.length !== 1 || ch[0] !== 'beat' || s.rr.features.some((f) => RR_FEATURES[f] > 4);
 }
 
 export interface FileTensor {
@@ -81,7 +116,11 @@ const align16 = (n: number) => (n + 15) & ~15;
 
 /** Serializes a model; throws on contents the reader would reject for structural reasons (shapes are checked natively). */
 export function writeModelFile(c: ModelFileContents): Uint8Array {
+  checkFileSpec(c.spec);
   const specBuf = encodeSpec(c.spec);
+  // 2.0 readers understand a file without 2.1 features: keep writing those as 2.0, byte for byte.
+  const beatT = c.tensors[c.io.beat];
+  const minor = specNeeds21(c.spec) || beatT?.dtype === 'int16' ? 1 : 0;
   const classBuf = encodeClasses(c.classes);
   // data section: every constant, 16-byte aligned
   const offsets: number[] = [];
@@ -96,7 +135,7 @@ export function writeModelFile(c: ModelFileContents): Uint8Array {
     } else offsets.push(0);
   }
   const specOff = HEADER_BYTES;
-  const classOff = specOff + SPEC_BYTES;
+  const classOff = specOff + specBuf.length;
   const tensorOff = align16(classOff + classBuf.length);
   const opOff = tensorOff + c.tensors.length * TENSOR_RECORD_BYTES;
   const dataOff = align16(opOff + c.ops.length * OP_RECORD_BYTES);
@@ -105,11 +144,11 @@ export function writeModelFile(c: ModelFileContents): Uint8Array {
   const dv = new DataView(buf.buffer);
   buf.set(Buffer.from(MAGIC, 'ascii'), 0);
   dv.setUint16(4, FORMAT_MAJOR, true);
-  dv.setUint16(6, FORMAT_MINOR, true);
+  dv.setUint16(6, minor, true);
   dv.setUint32(8, fileSize, true);
   dv.setUint32(12, 0, true);
   dv.setUint32(16, specOff, true);
-  dv.setUint32(20, SPEC_BYTES, true);
+  dv.setUint32(20, specBuf.length, true);
   dv.setUint32(24, classOff, true);
   dv.setUint32(28, classBuf.length, true);
   dv.setUint32(32, tensorOff, true);
@@ -154,7 +193,8 @@ export function writeModelFile(c: ModelFileContents): Uint8Array {
 }
 
 function encodeSpec(s: FileInputSpec): Uint8Array {
-  const b = new Uint8Array(SPEC_BYTES);
+  const ext = specNeeds21(s);
+  const b = new Uint8Array(ext ? SPEC_EXT_BYTES : SPEC_BYTES);
   const dv = new DataView(b.buffer);
   dv.setFloat32(0, s.fs, true);
   dv.setFloat32(4, s.fsModel, true);
@@ -178,6 +218,12 @@ function encodeSpec(s: FileInputSpec): Uint8Array {
   dv.setFloat32(40, s.rr.clampMax, true);
   const arch = Buffer.from(s.arch.slice(0, 20), 'ascii');
   b.set(arch, 44);
+  if (ext) {
+    const ch = s.channels ?? ['beat'];
+    dv.setUint8(64, ch.length);
+    ch.forEach((c, i) => dv.setUint8(65 + i, BEAT_CHANNELS[c]));
+    dv.setUint16(72, ch.includes('beat-template') ? s.template!.window : 0, true);
+  }
   return b;
 }
 

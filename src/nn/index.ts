@@ -3,7 +3,7 @@
 // what it imports must stay tfjs-free (test/nn-api.test.ts checks it).
 import fs from 'node:fs';
 import { loadNative } from '../native/binding.js';
-import { RR_FEATURES, type FileInputSpec, type RRFeatureName } from './format.js';
+import { BEAT_CHANNELS, RR_FEATURES, type BeatChannel, type FileInputSpec, type RRFeatureName } from './format.js';
 
 export { writeModelFile, quantizeMultiplier, type ModelFileContents } from './format.js';
 
@@ -24,11 +24,14 @@ interface RawInfo {
   spec: {
     fs: number; fsModel: number; decimation: number; before: number; after: number; length: number; filter: number; mains: number;
     normalization: number; normEps: number; rrFeatures: number[]; rrRecordWindow: number; rrLocalWindow: number; rrClampMin: number; rrClampMax: number; arch: string;
+    channels: number[]; templateWindow: number;
   };
 }
 
 /** The model's input spec, in the same shape as src/train/spec.ts InputSpec (what the beat pipeline needs). */
-export interface ModelInputSpec extends Omit<FileInputSpec, 'arch'> {
+export interface ModelInputSpec extends Omit<FileInputSpec, 'arch' | 'channels'> {
+  /** Beat input channels (['beat'] for a model file without channels): the beat input is [length, channels.length]. */
+  channels: BeatChannel[];
   /** The window before and after the R peak in input samples (before/after × decimation). */
   beforeSamples: number;
   afterSamples: number;
@@ -77,12 +80,16 @@ export class Int8Classifier {
     this.arch = raw.spec.arch;
     const s = raw.spec;
     const names = Object.keys(RR_FEATURES) as RRFeatureName[];
+    const chNames = Object.keys(BEAT_CHANNELS) as BeatChannel[];
+    const channels = (s.channels ?? [1]).map((c) => chNames.find((k) => BEAT_CHANNELS[k] === c)!);
     this.spec = {
       fs: s.fs, fsModel: s.fsModel, decimation: s.decimation, before: s.before, after: s.after, length: s.length,
       beforeSamples: s.before * s.decimation, afterSamples: s.after * s.decimation,
       filter: { name: s.filter === 1 ? 'ecgClean' : 'none', mains: (s.mains === 50 ? 50 : 60) },
       normalization: { kind: s.normalization === 1 ? 'zscore-per-beat' : 'none', eps: s.normEps },
       rr: { features: s.rrFeatures.map((c) => names.find((k) => RR_FEATURES[k] === c)!), recordWindow: s.rrRecordWindow, localWindow: s.rrLocalWindow, clampMin: s.rrClampMin, clampMax: s.rrClampMax },
+      channels,
+      ...(channels.includes('beat-template') ? { template: { window: s.templateWindow } } : {}),
     };
   }
 
@@ -108,16 +115,23 @@ export class Int8Classifier {
     return this.classes.length;
   }
 
+  /** Beat input channels C: the beat input of one beat is length × C values (time-major). */
+  get nChannels(): number {
+    return this.spec.channels.length;
+  }
+
   /**
-   * Classifies n beats: `beats` holds n × length normalized samples (the float model's 'beat' input) and `rr`
-   * n × nRR features (its 'rr' input).
+   * Classifies n beats: `beats` holds n × length × C values (the float model's 'beat' input [length, C],
+   * time-major: value (t, c) of beat k at (k·length + t)·C + c) and `rr` n × nRR features (its 'rr' input).
    */
   classifyBatch(beats: Float32Array, rr: Float32Array, opts: { path?: KernelPathName } = {}): BatchResult {
     if (this.closed) throw new Error('Int8Classifier: called after close()');
-    const L = this.spec.length, R = this.spec.rr.features.length, C = this.nClasses;
-    if (!(beats instanceof Float32Array)) fail('classifyBatch(beats)', `a Float32Array of n × ${L} samples`, beats);
+    const R = this.spec.rr.features.length, C = this.nClasses, CH = this.nChannels;
+    const L = this.spec.length * CH;
+    const what = CH === 1 ? `${this.spec.length} samples` : `${this.spec.length} × ${CH} values (${this.spec.channels.join(', ')})`;
+    if (!(beats instanceof Float32Array)) fail('classifyBatch(beats)', `a Float32Array of n × ${what}`, beats);
     if (!(rr instanceof Float32Array)) fail('classifyBatch(rr)', `a Float32Array of n × ${R} RR features`, rr);
-    if (beats.length % L !== 0) throw new RangeError(`classifyBatch(beats): length ${beats.length} is not a multiple of the window length ${L}`);
+    if (beats.length % L !== 0) throw new RangeError(`classifyBatch(beats): length ${beats.length} is not a multiple of one beat's ${what}`);
     const n = beats.length / L;
     if (rr.length !== n * R) throw new RangeError(`classifyBatch(rr): expected ${n} × ${R} = ${n * R} values for ${n} beats, got ${rr.length}`);
     const path = opts.path ?? 'optimized';
@@ -132,7 +146,7 @@ export class Int8Classifier {
   /** One beat: its class name, index and probabilities. */
   classify(beat: Float32Array, rr: Float32Array | number[]): { label: number; className: string; probs: Float32Array } {
     const r = this.classifyBatch(beat, rr instanceof Float32Array ? rr : Float32Array.from(rr));
-    if (r.n !== 1) throw new RangeError(`classify(beat): expected one window of ${this.spec.length} samples, got ${r.n}`);
+    if (r.n !== 1) throw new RangeError(`classify(beat): expected one window of ${this.spec.length} × ${this.nChannels} values, got ${r.n}`);
     return { label: r.labels[0]!, className: this.classes[r.labels[0]!]!, probs: r.probs };
   }
 

@@ -21,7 +21,7 @@ import {
 
 export interface Calibration {
   n: number;
-  beats: Float32Array; // n × T, normalized as the model takes them
+  beats: Float32Array; // n × T × C (the spec's beat channels, time-major), as the model takes them
   rr: Float32Array; // n × nRR
 }
 
@@ -269,6 +269,7 @@ export interface QuantizeOptions {
 export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, calib: Calibration, opts: QuantizeOptions = {}): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
   const { nodes, beat, rr, logits } = buildGraph(model);
   const T = spec.input.length;
+  const CH = spec.input.channels?.length ?? 1; // beat input [T, CH]
   const nRR = spec.input.rr.features.length;
   // ---- calibration: ranges of every node output (the fused group's last tfjs layer)
   const probe = nodes.filter((n) => n.kind !== 'input' && n.kind !== 'softmax');
@@ -295,12 +296,12 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
   const lstmSample = Math.min(calib.n, 1500);
   for (let s = 0; s < calib.n; s += batch) {
     const m = Math.min(batch, calib.n - s);
-    const xb = calib.beats.subarray(s * T, (s + m) * T);
+    const xb = calib.beats.subarray(s * T * CH, (s + m) * T * CH);
     const xr = calib.rr.subarray(s * nRR, (s + m) * nRR);
     for (const v of xb) { if (v < bLo) bLo = v; if (v > bHi) bHi = v; }
     for (const v of xr) { if (v < rrLo) rrLo = v; if (v > rrHi) rrHi = v; }
     const outs = tf.tidy(() => {
-      const r = probeModel.predict([tf.tensor3d(xb, [m, T, 1]), tf.tensor2d(xr, [m, nRR])]);
+      const r = probeModel.predict([tf.tensor3d(xb, [m, T, CH]), tf.tensor2d(xr, [m, nRR])]);
       return Array.isArray(r) ? r : [r];
     });
     for (let k = 0; k < probe.length; k++) {
@@ -557,6 +558,8 @@ export function fileSpec(spec: ModelSpec): FileInputSpec {
     filter: { name: s.filter.name, mains: s.filter.mains },
     normalization: { kind: s.normalization.kind, eps: s.normalization.eps },
     rr: { features: [...s.rr.features] as RRFeatureName[], recordWindow: s.rr.recordWindow, localWindow: s.rr.localWindow, clampMin: s.rr.clampMin, clampMax: s.rr.clampMax },
+    ...(s.channels ? { channels: [...s.channels] } : {}),
+    ...(s.template ? { template: { window: s.template.window } } : {}),
     arch: spec.arch,
   };
 }

@@ -13,7 +13,7 @@ export interface LabelledBeat {
   label: number;
   className: string;
   probs: Float32Array;
-  /** The RR features the model saw. */
+  /** The RR features the model saw (the model's spec.rr.features, in order). */
   rr: Float32Array;
   /** Samples from the R peak to the label (input time at which the label was produced − sample). */
   latency: number;
@@ -23,6 +23,7 @@ interface NativeStream {
   nnStreamCreate(model: unknown, latency: number): unknown;
   nnStreamPush(stream: unknown, q12: Int32Array, start: number, peaks: Float64Array, optimized: boolean, flush: boolean):
     { status: number; message?: string; sample: Float64Array; emitted: Float64Array; label: Int32Array; probs: Float32Array; rr: Float32Array };
+  nnStreamReset(stream: unknown): number;
 }
 
 export class StreamClassifier {
@@ -78,6 +79,16 @@ export class StreamClassifier {
     return this.feed(out.filteredQ12, out.start, out.peaks.map((p) => p.sample), true);
   }
 
+  /**
+   * Starts a new stream (after a gap in the signal): the filter, the detector, the RR averages, the rhythm
+   * irregularity and the running beat template all start again. Sample indices restart at 0.
+   */
+  reset(): void {
+    if (this.closed) throw new Error('StreamClassifier: reset() after close()');
+    this.pipeline.reset();
+    this.nn.nnStreamReset(this.stream);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -88,13 +99,13 @@ export class StreamClassifier {
   private feed(q12: Int32Array, start: number, peaks: number[], flush: boolean): LabelledBeat[] {
     const r = this.nn.nnStreamPush(this.stream, q12, start, Float64Array.from(peaks), true, flush);
     if (r.status !== 0) throw new Error(`StreamClassifier: native beat stream failed (status ${r.status}${r.message ? `: ${r.message}` : ''})`);
-    const C = this.clf.nClasses;
+    const C = this.clf.nClasses, R = this.clf.spec.rr.features.length;
     return Array.from(r.sample, (s, i) => ({
       sample: s,
       label: r.label[i]!,
       className: this.clf.classes[r.label[i]!]!,
       probs: r.probs.slice(i * C, (i + 1) * C),
-      rr: r.rr.slice(i * 4, i * 4 + 4),
+      rr: r.rr.slice(i * R, (i + 1) * R),
       latency: r.emitted[i]! - s,
     }));
   }

@@ -1,6 +1,17 @@
 // Streaming beat classification (see beat_stream.h). The arithmetic mirrors src/train/dataset/features.ts:
-// windows read float32 samples, the z-score and the RR features are computed in double and stored as float32.
+// windows read float32 samples, the z-score and the RR features are computed in double and stored as float32;
+// the running beat template is float32 throughout (one rounding per subtraction, division and addition, as
+// Math.fround does; no multiply-add exists in it for a compiler to fuse, and float is never widened here:
+// x86-64 SSE and AArch64 evaluate float expressions in float).
 #include "classify/beat_stream.h"
+
+// Bit-exact with the TypeScript reference: no fused multiply-add in this file (AArch64 has FMA in its base ISA
+// and C++ compilers contract a·b + c by default; the z-score's variance sum would then differ from JavaScript).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <cmath>
 #include <cstring>
@@ -12,7 +23,7 @@ Status BeatStream::init(nn::Model* model, int detector_latency) {
   if (!model || !model->loaded()) return Status::kInvalidState;
   const nn::InputSpec& s = model->spec();
   if (detector_latency < 0 || detector_latency > 4 * s.fs) return Status::kInvalidArgument;
-  if (s.length > 4096 || s.n_rr != 4) return Status::kUnsupported;
+  if (s.length > kMaxLength || s.n_rr < 1 || s.n_rr > 8 || s.n_channels < 1 || s.n_channels > nn::kMaxBeatChannels) return Status::kUnsupported;
   if (s.fs != std::floor(s.fs)) return Status::kUnsupported;
   const int needed = s.before * s.decimation + static_cast<int>(std::ceil(s.rr_clamp_max * s.fs)) + s.after * s.decimation + detector_latency + 8;
   if (needed > kRing) return Status::kUnsupported;
@@ -22,6 +33,7 @@ Status BeatStream::init(nn::Model* model, int detector_latency) {
   before_ = s.before;
   after_ = s.after;
   L_ = s.length;
+  C_ = s.n_channels;
   latency_ = detector_latency;
   reset();
   return Status::kOk;
@@ -34,6 +46,7 @@ void BeatStream::reset() {
   prev_peak_ = -1;
   emitted_ = 0;
   rec_avg_ = loc_avg_ = 0;
+  irr_ = prev_p_ = 0;
   dropped_ = 0;
 }
 
@@ -87,17 +100,29 @@ Status BeatStream::classify_front(LabelledBeat* out, bool at_end, nn::KernelPath
     if (idx < first_) idx = first_;
     if (idx > last) idx = last;
     if (idx <= last - kRing) idx = last - kRing + 1;  // cannot happen after init's size check; keeps reads in range
-    beat_[i] = static_cast<float>(static_cast<double>(ring_[idx % kRing]) / 4096.0);
+    z_[i] = static_cast<float>(static_cast<double>(ring_[idx % kRing]) / 4096.0);
   }
   if (s.normalization == nn::NormKind::kZscorePerBeat) {
     double sum = 0;
-    for (int i = 0; i < L_; i++) sum += beat_[i];
+    for (int i = 0; i < L_; i++) sum += z_[i];
     const double mean = sum / L_;
     double v = 0;
-    for (int i = 0; i < L_; i++) { const double d = beat_[i] - mean; v += d * d; }
+    for (int i = 0; i < L_; i++) { const double d = z_[i] - mean; v += d * d; }
     double sd = std::sqrt(v / L_);
     if (sd < s.norm_eps) sd = s.norm_eps;
-    for (int i = 0; i < L_; i++) beat_[i] = static_cast<float>((beat_[i] - mean) / sd);
+    for (int i = 0; i < L_; i++) z_[i] = static_cast<float>((z_[i] - mean) / sd);
+  }
+  // Beat channels [L, C], time-major. 'beat-template' = z − tpl, with tpl the running template before this beat
+  // (the first beat of the stream is its own template); the template is then updated with this beat.
+  bool has_template = false;
+  if (emitted_ == 0) for (int i = 0; i < L_; i++) tpl_[i] = z_[i];
+  for (int c = 0; c < C_; c++) {
+    if (s.channels[c] == static_cast<uint8_t>(nn::BeatChannel::kBeatTemplate)) {
+      has_template = true;
+      for (int i = 0; i < L_; i++) { const float d = z_[i] - tpl_[i]; beat_[i * C_ + c] = d; }
+    } else {
+      for (int i = 0; i < L_; i++) beat_[i * C_ + c] = z_[i];
+    }
   }
   // RR features exactly as rrFeatures(): the first beat uses its post-RR as pre-RR, the last its pre-RR as post.
   const bool has_next = n_pending_ > 1;
@@ -113,10 +138,23 @@ Status BeatStream::classify_front(LabelledBeat* out, bool at_end, nn::KernelPath
     rec_avg_ += (pre - rec_avg_) / static_cast<double>(emitted_ < s.rr_record_window ? emitted_ : s.rr_record_window);
     loc_avg_ += (pre - loc_avg_) / static_cast<double>(emitted_ < s.rr_local_window ? emitted_ : s.rr_local_window);
   }
-  const double feats[4] = {pre / rec_avg_, post / rec_avg_, pre / loc_avg_, post / loc_avg_};
+  const double p = pre / loc_avg_;
+  const double d = emitted_ == 1 ? 0.0 : std::fabs(p - prev_p_);
+  irr_ += (d - irr_) / static_cast<double>(emitted_ < s.rr_local_window ? emitted_ : s.rr_local_window);
+  prev_p_ = p;
+  // indexed by the file's RR codes (nn::RRFeature)
+  const double feats[nn::kMaxRRCode + 1] = {0.0, pre / rec_avg_, post / rec_avg_, p, post / loc_avg_, irr_, post / pre};
   for (int k = 0; k < s.n_rr; k++) {
     const int code = s.rr_features[k];
-    rr_[k] = static_cast<float>(code >= 1 && code <= 4 ? feats[code - 1] : 0.0);
+    rr_[k] = static_cast<float>(code >= 1 && code <= nn::kMaxRRCode ? feats[code] : 0.0);
+  }
+  if (has_template) {
+    const float div = static_cast<float>(emitted_ < s.template_window ? emitted_ : s.template_window);
+    for (int i = 0; i < L_; i++) {
+      const float t = tpl_[i];
+      const float step = (z_[i] - t) / div;
+      tpl_[i] = t + step;
+    }
   }
   int label = 0;
   const Status st = model_->classify(beat_, rr_, out->probs, &label, path);

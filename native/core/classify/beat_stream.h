@@ -1,7 +1,8 @@
 // Streaming beat classification: the last stage of the device pipeline. It takes the pipeline's filtered
 // samples (Q12, delay-compensated input time) and its R-peak events, and for each beat builds exactly the model
-// inputs the training dataset builds (src/train/dataset/features.ts: window, per-beat z-score, RR features with
-// causal averages), then runs the int8 model. Fixed-size state, no heap after init.
+// inputs the training dataset builds (src/train/dataset/features.ts: window, per-beat z-score, the running beat
+// template channel, RR features with causal averages and irregularity), then runs the int8 model. Fixed-size
+// state, no heap after init.
 //
 // When is a beat classified? Its features need the post-RR interval (the next R peak) and the window's last
 // sample. Post-RR is clamped to rr_clamp_max seconds, so if no next peak is reported by r + clamp_max·fs +
@@ -21,16 +22,18 @@ struct LabelledBeat {
   int label;             // class index
   float probs[16];       // class probabilities
   int64_t emitted_at;    // input-time index of the newest filtered sample when the label was produced
-  float rr[8];           // the RR features used
+  float rr[8];           // the RR features used (the model's n_rr first, in its order)
 };
 
 class BeatStream {
  public:
   static constexpr int kRing = 16384;     // filtered samples kept (≥ (clamp_max + 1) s + window at 1000 Hz)
   static constexpr int kPending = 64;     // peaks waiting for their post-RR / window
+  static constexpr int kMaxLength = 4096; // model window length
 
   /** Binds a loaded model; `detector_latency` = the largest delay (samples) between an R peak and its event. */
   Status init(nn::Model* model, int detector_latency);
+  /** Restarts the stream: the RR averages, the irregularity and the beat template start again (use after a gap). */
   void reset();
   /** Appends filtered samples (Q12 = ADC units × 4096) for input times start .. start + n − 1 (contiguous). */
   Status push_filtered(const int32_t* q12, int n, int64_t start);
@@ -41,6 +44,8 @@ class BeatStream {
   /** End of stream: classifies the remaining beats (the last uses its pre-RR as post-RR, as the dataset does). */
   int flush(LabelledBeat* out, int cap, nn::KernelPath path = nn::KernelPath::kOptimized);
   int64_t next_sample() const { return next_; }
+  /** The float beat input [length, channels] (time-major) of the last classified beat (tests, diagnostics). */
+  const float* beat_input() const { return beat_; }
   /** Peaks that arrived after a later beat was already labelled (ignored). */
   int64_t dropped() const { return dropped_; }
 
@@ -59,8 +64,12 @@ class BeatStream {
   int64_t prev_peak_ = -1;   // R peak of the last emitted beat (for pre-RR)
   int64_t emitted_ = 0;      // beats emitted
   double rec_avg_ = 0, loc_avg_ = 0;
+  double irr_ = 0, prev_p_ = 0;  // 'irregularity': running mean of |p_k − p_{k−1}|, p = pre / localAvg
   int64_t dropped_ = 0;
-  float beat_[4096];
+  int C_ = 1;                     // beat channels
+  float z_[kMaxLength];           // the z-scored window of the current beat
+  float tpl_[kMaxLength];         // running beat template ('beat-template' channel), float32 arithmetic
+  float beat_[kMaxLength * nn::kMaxBeatChannels];  // the model's beat input [L, C], time-major
   float rr_[8];
 };
 

@@ -74,7 +74,9 @@ Status Model::fail(Status s, const char* fmt, ...) {
 }
 
 Status Model::parse_spec(const uint8_t* p, size_t n) {
-  if (n != kSpecBytes) return fail(Status::kBadFormat, "input spec section has %zu bytes, expected %zu", n, kSpecBytes);
+  if (n != kSpecBytes && !(n == kSpecExtBytes && minor_ >= 1)) {
+    return fail(Status::kBadFormat, "input spec section has %zu bytes, expected %zu (or %zu from format 2.1 on)", n, kSpecBytes, kSpecExtBytes);
+  }
   InputSpec s;
   s.fs = rdf32(p);
   s.fs_model = rdf32(p + 4);
@@ -104,7 +106,33 @@ Status Model::parse_spec(const uint8_t* p, size_t n) {
   if (!(std::isfinite(s.norm_eps) && s.norm_eps >= 0)) return fail(Status::kBadFormat, "input spec: normalization eps must be finite and >= 0");
   if (s.n_rr < 1 || s.n_rr > 8) return fail(Status::kBadFormat, "input spec: %d RR features, expected 1..8", s.n_rr);
   for (int i = 0; i < s.n_rr; i++) {
-    if (s.rr_features[i] < 1 || s.rr_features[i] > 4) return fail(Status::kBadFormat, "input spec: RR feature %d has unknown code %d", i, s.rr_features[i]);
+    if (s.rr_features[i] < 1 || s.rr_features[i] > kMaxRRCode) {
+      return fail(Status::kBadFormat, "input spec: RR feature %d has unknown code %d (this build knows 1..%d; update ecg-edge)", i, s.rr_features[i], kMaxRRCode);
+    }
+  }
+  if (n == kSpecExtBytes) {  // 2.1 extension: beat channels and the running-template window
+    s.n_channels = p[64];
+    std::memcpy(s.channels, p + 65, kMaxBeatChannels);
+    s.template_window = rd16(p + 72);
+    if (s.n_channels < 1 || s.n_channels > kMaxBeatChannels) return fail(Status::kBadFormat, "input spec: %d beat channels, expected 1..%d", s.n_channels, kMaxBeatChannels);
+    bool has_template = false;
+    for (int i = 0; i < kMaxBeatChannels; i++) {
+      const int c = s.channels[i];
+      if (i >= s.n_channels) {
+        if (c != 0) return fail(Status::kBadFormat, "input spec: unused beat channel slot %d must be 0", i);
+        continue;
+      }
+      if (c != static_cast<int>(BeatChannel::kBeat) && c != static_cast<int>(BeatChannel::kBeatTemplate)) {
+        return fail(Status::kBadFormat, "input spec: beat channel %d has unknown code %d (this build knows 1 beat, 2 beat-template; update ecg-edge)", i, c);
+      }
+      for (int j = 0; j < i; j++) if (s.channels[j] == c) return fail(Status::kBadFormat, "input spec: beat channel code %d appears twice", c);
+      has_template = has_template || c == static_cast<int>(BeatChannel::kBeatTemplate);
+    }
+    if (has_template && s.template_window < 1) return fail(Status::kBadFormat, "input spec: a beat-template channel needs a template window >= 1 beat");
+    if (!has_template && s.template_window != 0) return fail(Status::kBadFormat, "input spec: template window %d without a beat-template channel", s.template_window);
+    for (size_t i = 69; i < kSpecExtBytes; i++) {
+      if (i != 72 && i != 73 && p[i] != 0) return fail(Status::kBadFormat, "input spec: reserved byte %zu is not 0", i);
+    }
   }
   if (s.rr_record_window < 1 || s.rr_local_window < 1) return fail(Status::kBadFormat, "input spec: RR averaging windows must be >= 1 beat");
   if (!(std::isfinite(s.rr_clamp_min) && std::isfinite(s.rr_clamp_max) && s.rr_clamp_min > 0 && s.rr_clamp_max > s.rr_clamp_min)) {
@@ -419,6 +447,7 @@ Status Model::load(const uint8_t* bytes, size_t n) {
   if (n < kHeaderBytes + kDigestBytes) return fail(Status::kBadFormat, "model file is truncated: %zu bytes, a model has at least %zu (64-byte header + 32-byte SHA-256)", n, kHeaderBytes + kDigestBytes);
   if (std::memcmp(bytes, kMagic, 4) != 0) return fail(Status::kBadFormat, "not an ecg-edge model file: wrong magic (expected 'ECGM')");
   const uint16_t major = rd16(bytes + 4), minor = rd16(bytes + 6);
+  minor_ = minor;
   if (major != kFormatMajor) return fail(Status::kUnsupported, "unsupported model format version %u.%u: this build reads version %u.x; re-export the model with this ecg-edge", major, minor, kFormatMajor);
   const uint32_t file_size = rd32(bytes + 8);
   if (file_size > n) return fail(Status::kBadFormat, "model file is truncated: the header says %u bytes, got %zu", file_size, n);
@@ -477,7 +506,7 @@ Status Model::load(const uint8_t* bytes, size_t n) {
     if (tensors_[io[k]].is_const) return fail(Status::kBadFormat, "%s tensor %u must be an activation", io_name[k], io[k]);
   }
   const Tensor& tb = tensors_[beat_];
-  if (tb.dtype != DType::kInt8 || tb.rank != 2 || tb.dims[0] != spec_.length || tb.dims[1] != 1) return fail(Status::kBadFormat, "beat input must be int8 [%d, 1] (the spec's window length)", spec_.length);
+  if (tb.dtype != DType::kInt8 || tb.rank != 2 || tb.dims[0] != spec_.length || tb.dims[1] != spec_.n_channels) return fail(Status::kBadFormat, "beat input must be int8 [%d, %d] (the spec's window length and beat channels)", spec_.length, spec_.n_channels);
   const Tensor& tr = tensors_[rr_];
   if (tr.dtype != DType::kInt8 || tr.rank != 1 || tr.dims[0] != spec_.n_rr) return fail(Status::kBadFormat, "RR input must be int8 [%d]", spec_.n_rr);
   for (uint16_t id : {logits_, probs_}) {

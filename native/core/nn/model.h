@@ -15,9 +15,11 @@ namespace nn {
 
 constexpr uint8_t kMagic[4] = {'E', 'C', 'G', 'M'};
 constexpr uint16_t kFormatMajor = 2;
-constexpr uint16_t kFormatMinor = 0;
+constexpr uint16_t kFormatMinor = 1;
 constexpr size_t kHeaderBytes = 64;
-constexpr size_t kSpecBytes = 64;
+constexpr size_t kSpecBytes = 64;      // format 2.0 input spec
+constexpr size_t kSpecExtBytes = 80;   // from 2.1: + beat channels and template window
+constexpr int kMaxBeatChannels = 4;
 constexpr size_t kTensorRecordBytes = 40;
 constexpr size_t kOpRecordBytes = 56;
 constexpr size_t kDigestBytes = 32;
@@ -46,7 +48,17 @@ enum class OpCode : uint16_t {
 // Input-spec enums (must match src/nn/format.ts).
 enum class FilterKind : uint8_t { kNone = 0, kEcgClean = 1 };
 enum class NormKind : uint8_t { kNone = 0, kZscorePerBeat = 1 };
-enum class RRFeature : uint8_t { kPreOverRecordAvg = 1, kPostOverRecordAvg = 2, kPreOverLocalAvg = 3, kPostOverLocalAvg = 4 };
+enum class RRFeature : uint8_t {
+  kPreOverRecordAvg = 1,
+  kPostOverRecordAvg = 2,
+  kPreOverLocalAvg = 3,
+  kPostOverLocalAvg = 4,
+  kIrregularity = 5,  // running mean of |p_k − p_{k−1}|, p = pre / localAvg (format 2.1)
+  kPostOverPre = 6,   // post / pre (format 2.1)
+};
+constexpr int kMaxRRCode = 6;
+// Channels of the beat input [length, C], time-major (value (t, c) at t·C + c).
+enum class BeatChannel : uint8_t { kBeat = 1, kBeatTemplate = 2 };
 
 struct InputSpec {
   float fs = 0, fs_model = 0;
@@ -60,6 +72,9 @@ struct InputSpec {
   int rr_record_window = 0, rr_local_window = 0;
   float rr_clamp_min = 0, rr_clamp_max = 0;
   char arch[21] = {0};
+  int n_channels = 1;                        // beat input channels C (a 2.0 file: 1, 'beat')
+  uint8_t channels[kMaxBeatChannels] = {1, 0, 0, 0};
+  int template_window = 0;                   // beats (>= 1 with a 'beat-template' channel, else 0)
 };
 
 struct Tensor {
@@ -95,7 +110,7 @@ class Model {
   Status load(const uint8_t* bytes, size_t n);
   const char* error() const { return err_; }
 
-  /** Classifies one beat: beat[length] and rr[n_rr] are the normalized float inputs the float model takes.
+  /** Classifies one beat: beat[length × C] (time-major) and rr[n_rr] are the float inputs the float model takes.
    *  probs[n_classes] receives the probabilities, *label the arg-max class (from the int16 logits). */
   Status classify(const float* beat, const float* rr, float* probs, int* label, KernelPath path = KernelPath::kOptimized);
   /** Runs the ops on the already-set int8 inputs (input_beat()/input_rr()). */
@@ -139,6 +154,7 @@ class Model {
   char class_names_[16][16] = {{0}};
   uint16_t beat_ = kNoTensor, rr_ = kNoTensor, logits_ = kNoTensor, probs_ = kNoTensor;
   uint8_t digest_[32] = {0};
+  uint16_t minor_ = 0;  // format minor version of the file being read
   bool loaded_ = false;
   char err_[320] = {0};
 };
