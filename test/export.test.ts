@@ -9,9 +9,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine, seedGlobalRandom } from '../src/train/engine.js';
 import { archByName, ARCH_NAMES } from '../src/train/models/index.js';
-import { defaultInputSpec, makeSpec } from '../src/train/spec.js';
-import { loadRecords, gather } from '../src/train/dataset/protocols.js';
-import { gatherBeats } from '../src/train/dataset/features.js';
+import { beatChannels, defaultInputSpec, makeSpec } from '../src/train/spec.js';
+import { loadRecords, gather, setInputs } from '../src/train/dataset/protocols.js';
 import { predictPrepared, argmax } from '../src/train/predict.js';
 import { fixturesDir } from '../src/wfdb/index.js';
 import { quantizeModel } from '../src/nn/quantize.js';
@@ -26,8 +25,8 @@ async function beatsOf(rec: string) {
   const picks: { r: number; i: number }[] = [];
   for (let i = 0; i < recs[0]!.n; i++) if (recs[0]!.label[i]! >= 0) picks.push({ r: 0, i });
   const set = gather(recs, picks, spec.length);
-  const beats = gatherBeats(set.windows, set.margin, spec, Int32Array.from({ length: set.n }, (_, i) => i));
-  return { n: set.n, beats, rr: set.rr, label: set.label };
+  const { beats, rr } = setInputs(set, spec); // beats n × length × C, rr n × F (the spec's channels and features)
+  return { n: set.n, beats, rr, label: set.label };
 }
 
 // Agreement floors for this test's 1-epoch models (many near-ties). Unseeded, dropout made runs differ (one CI
@@ -49,7 +48,7 @@ describe('int8 export of the four architectures (fixture beats)', () => {
       seedGlobalRandom(3); // dropout and any unseeded draw: the same 1-epoch model on every run
       const model = archByName(arch).build(spec, { seed: 3 });
       model.compile({ optimizer: tf.train.adam(3e-3), loss: 'sparseCategoricalCrossentropy' });
-      const xs = [tf.tensor3d(tr.beats, [tr.n, spec.length, 1]), tf.tensor2d(tr.rr, [tr.n, 4])];
+      const xs = [tf.tensor3d(tr.beats, [tr.n, spec.length, beatChannels(spec).length]), tf.tensor2d(tr.rr, [tr.n, spec.rr.features.length])];
       const ys = tf.tensor1d(Float32Array.from(tr.label));
       await model.fit(xs, ys, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
       tf.dispose([...xs, ys]);
