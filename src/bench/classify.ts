@@ -17,6 +17,7 @@ import { detect } from '../pipeline/index.js';
 import { recordBeats, pickChannel } from '../train/dataset/records.js';
 import { gatherBeats } from '../train/dataset/features.js';
 import { Int8Classifier } from '../nn/index.js';
+import { recordInputs } from '../nn/evaluate.js';
 import { StreamClassifier } from '../nn/stream.js';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -50,6 +51,7 @@ export async function run(opts: { log?: (s: string) => void } = {}): Promise<Cla
   const { bytes, modelName, floatModel, spec } = await prepareModel(log);
   const clf = Int8Classifier.load(bytes);
   const ispec = spec.input;
+  const LC = ispec.length * clf.nChannels, F = ispec.rr.features.length; // one beat's beat and RR input sizes
   const recs = names.map((r) => ({ name: r, path: path.join(dir, r), rec: readRecord(path.join(dir, r)) }));
   // Full device pipeline over every record: StreamClassifier (native filter + detector + beat stream + int8)
   // in 10-second blocks, one stream per record.
@@ -72,8 +74,8 @@ export async function run(opts: { log?: (s: string) => void } = {}): Promise<Cla
   for (const r of recs) {
     const ch = pickChannel(r.rec.header);
     const pos = Int32Array.from(detect(r.rec, { channel: ch }).map((p) => p.sample));
-    const rb = await recordBeats(r.path, ispec, { positions: pos, cache: false });
-    allBeats.push(gatherBeats(rb.windows, rb.margin, ispec, Int32Array.from({ length: rb.n }, (_, i) => i)));
+    const rb = await recordInputs(r.path, ispec, pos);
+    allBeats.push(rb.beats);
     allRR.push(rb.rr);
     nb += rb.n;
   }
@@ -90,11 +92,11 @@ export async function run(opts: { log?: (s: string) => void } = {}): Promise<Cla
   for (let i = 0; i < 2000; i++) {
     const j = i % nb;
     const s = performance.now();
-    clf.classifyBatch(beats.subarray(j * ispec.length, (j + 1) * ispec.length), rr.subarray(j * 4, j * 4 + 4));
+    clf.classifyBatch(beats.subarray(j * LC, (j + 1) * LC), rr.subarray(j * F, (j + 1) * F));
     lat.push(performance.now() - s);
   }
   lat.sort((a, b) => a - b);
-  const rss = classifyOnlyRss(bytes, beats.subarray(0, 1000 * ispec.length), rr.subarray(0, 4000));
+  const rss = classifyOnlyRss(bytes, beats.subarray(0, 1000 * LC), rr.subarray(0, 1000 * F));
   const rssHere = process.memoryUsage().rss;
   log(`classify: int8 ${Math.round(beatsPerS)} beats/s, single-beat median ${(lat[lat.length >> 1]! * 1000).toFixed(1)} µs, arena ${clf.arenaBytes} B, RSS ${rss}`);
   // TensorFlow.js on the best engine, same model, batch 1024.
@@ -102,9 +104,9 @@ export async function run(opts: { log?: (s: string) => void } = {}): Promise<Cla
   const { predictPrepared } = await import('../train/predict.js');
   const eng = await initEngine('auto', { quiet: true });
   const nT = Math.min(nb, 8192);
-  await predictPrepared(floatModel, beats.subarray(0, 1024 * ispec.length), ispec.length, rr.subarray(0, 1024 * 4)); // warm-up
+  await predictPrepared(floatModel, beats.subarray(0, 1024 * LC), ispec.length, rr.subarray(0, 1024 * F)); // warm-up
   const s1 = performance.now();
-  await predictPrepared(floatModel, beats.subarray(0, nT * ispec.length), ispec.length, rr.subarray(0, nT * 4), 1024);
+  await predictPrepared(floatModel, beats.subarray(0, nT * LC), ispec.length, rr.subarray(0, nT * F), 1024);
   const tfjsPerS = nT / ((performance.now() - s1) / 1000);
   log(`classify: tfjs (${eng.engine}) ${Math.round(tfjsPerS)} beats/s → ratio ${(beatsPerS / tfjsPerS).toFixed(1)}×`);
   return {
@@ -182,7 +184,8 @@ async function prepareModel(log: (s: string) => void) {
   }
   const rb = await recordBeats(path.join(fixturesDir(), '208'), spec.input);
   const idx = Int32Array.from({ length: Math.min(rb.n, 1500) }, (_, i) => i);
-  const cal = { n: idx.length, beats: gatherBeats(rb.windows, rb.margin, spec.input, idx), rr: rb.rr.subarray(0, idx.length * 4) };
+  const F = spec.input.rr.features.length;
+  const cal = { n: idx.length, beats: gatherBeats(rb.windows, rb.margin, spec.input, idx, undefined, rb.tpl), rr: rb.rr.subarray(0, idx.length * F) };
   const { bytes } = await quantizeModel(floatModel, spec, cal);
   log(`classify: model ${modelName}, ${bytes.length} bytes`);
   return { bytes, modelName, floatModel, spec };

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 
 export const MAGIC = 'ECGM';
 export const FORMAT_MAJOR = 2;
-/** Written when a file needs a 2.1 feature (extended input spec, RR codes 5–6, an int16 beat input); else 0. */
+/** Written when a file needs a 2.1 feature (extended input spec, RR codes 5–6, an int16 beat input, a requantizing
+ *  global average pool); else 0. */
 export const FORMAT_MINOR = 1;
 export const HEADER_BYTES = 64;
 /** The 2.0 input spec; from 2.1 on a spec may have SPEC_EXT_BYTES (beat channels and template window). */
@@ -120,7 +121,8 @@ export function writeModelFile(c: ModelFileContents): Uint8Array {
   const specBuf = encodeSpec(c.spec);
   // 2.0 readers understand a file without 2.1 features: keep writing those as 2.0, byte for byte.
   const beatT = c.tensors[c.io.beat];
-  const minor = specNeeds21(c.spec) || beatT?.dtype === 'int16' ? 1 : 0;
+  const gapRequant = c.ops.some((o) => o.op === 'global_avgpool1d' && (o.params ?? []).some((p) => p !== 0));
+  const minor = specNeeds21(c.spec) || beatT?.dtype === 'int16' || gapRequant ? 1 : 0;
   const classBuf = encodeClasses(c.classes);
   // data section: every constant, 16-byte aligned
   const offsets: number[] = [];
