@@ -260,6 +260,10 @@ const i32 = (a: number[]) => Int32Array.from(a);
 export interface QuantizeOptions {
   /** Beats per calibration batch for the float model. */
   batch?: number;
+  /** Keep the beat input at 16 bits when only convolutions read it (default true; false: int8 as format 2.0 files). */
+  beat16?: boolean;
+  /** Give the global average pooling output its own calibrated scale (default true; false: the input's, format 2.0). */
+  gapRequant?: boolean;
   /** Activation range: 'minmax' (default) or a two-sided percentile clip, e.g. 1e-4 drops the 0.01 % extremes. */
   clip?: number;
   log?: (s: string) => void;
@@ -326,7 +330,12 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
   const report: QuantizeReport = { ops: [], ranges: {}, lstm: [] };
   // ---- quantization parameters of every tensor
   const q = new Map<Node, QParams & { dtype: 'int8' | 'int16' }>();
-  q.set(beat, { ...asymmetric(bLo, bHi), dtype: 'int8' });
+  // The beat input stays at 16 bits (symmetric, zero point 0) when only convolutions read it and their
+  // accumulators stay exact (k·cin ≤ 257): 8-bit input quantization of the normalized beat alone costs a
+  // measurable share of the class agreement, and the first convolution is the cheapest layer to widen.
+  const beatReaders = nodes.filter((n) => n.inputs.includes(beat));
+  const beat16 = opts.beat16 !== false && beatReaders.length > 0 && beatReaders.every((n) => n.kind === 'conv' && n.fanIn! <= 257);
+  q.set(beat, beat16 ? { scale: Math.max(Math.abs(bLo), Math.abs(bHi), 1e-6) / 32767, zp: 0, dtype: 'int16' } : { ...asymmetric(bLo, bHi), dtype: 'int8' });
   q.set(rr, { ...asymmetric(rrLo, rrHi), dtype: 'int8' });
   report.ranges['beat'] = [bLo, bHi];
   report.ranges['rr'] = [rrLo, rrHi];
@@ -336,6 +345,9 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
     if (n === logits) {
       const m = Math.max(Math.abs(lo[k]!), Math.abs(hi[k]!), 1e-6) * 1.25;
       q.set(n, { scale: m / 32767, zp: 0, dtype: 'int16' });
+    } else if (n.kind === 'gap' && opts.gapRequant !== false) {
+      // A mean over time spans a much narrower range than its input: its own scale keeps the head's features fine.
+      q.set(n, { ...asymmetric(lo[k]!, hi[k]!), dtype: 'int8' });
     } else if (n.kind === 'maxpool' || n.kind === 'avgpool' || n.kind === 'gap' || n.kind === 'reshape' || n.kind === 'attention' || n.kind === 'clamp') {
       q.set(n, { ...q.get(n.inputs[0]!)!, dtype: 'int8' }); // same quantization as the input
     } else if (n.kind === 'lstm') {
@@ -410,7 +422,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       }
       const bias = new Int32Array(cout), mult = new Int32Array(cout), shift = new Int32Array(cout);
       for (let o = 0; o < cout; o++) {
-        bias[o] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(n.b![o]! / (qa.scale * ws[o]!))));
+        bias[o] = Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(n.b![o]! / (qa.scale * ws[o]!))));
         [mult[o], shift[o]] = quantizeMultiplier((qa.scale * ws[o]!) / oq.scale);
       }
       const ids = [cst('int8', [cout, na], wa), cst('int8', [cout, nb], wb), cst('int32', [cout], bias), cst('int32', [cout], mult), cst('int32', [cout], shift)];
@@ -428,7 +440,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
         const sx = inQ[0]!.scale;
         const bias = new Int32Array(cout), mult = new Int32Array(cout), shift = new Int32Array(cout);
         for (let o = 0; o < cout; o++) {
-          bias[o] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(n.b![o]! / (sx * ws[o]!))));
+          bias[o] = Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(n.b![o]! / (sx * ws[o]!))));
           [mult[o], shift[o]] = quantizeMultiplier((sx * ws[o]!) / oq.scale);
         }
         let wShape: number[];
@@ -463,7 +475,9 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       case 'gap':
       case 'reshape': {
         const out = act(n);
-        ops.push({ op: n.kind === 'gap' ? 'global_avgpool1d' : 'reshape', tensors: [ins[0]!, out] });
+        const same = oq.scale === inQ[0]!.scale && oq.zp === inQ[0]!.zp;
+        const params = n.kind === 'gap' && !same ? quantizeMultiplier(inQ[0]!.scale / (n.inputs[0]!.shape[0]! * oq.scale)) : undefined;
+        ops.push({ op: n.kind === 'gap' ? 'global_avgpool1d' : 'reshape', tensors: [ins[0]!, out], ...(params ? { params } : {}) });
         break;
       }
       case 'clamp': {

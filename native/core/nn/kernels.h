@@ -53,6 +53,10 @@ size_t conv1d_s8_scratch_bytes(const Conv1dParams& p);
 void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
                ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
 
+/** The same convolution on an int16 input with zero point 0 (p.in_zp ignored), k·cin ≤ 257; scratch as conv1d_s8. */
+void conv1d_s16_s8(const Conv1dParams& p, const int16_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
+                   ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
+
 // ---- dense_s8 / dense_s8_s16: rows × [n] → rows × [cout]; w [cout, n]. Output int8 or int16.
 struct DenseParams {
   int rows, n, cout;
@@ -85,6 +89,8 @@ void maxpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
 void avgpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
 /** [T, C] → [C], mean over time, rounded half away from zero. */
 void global_avgpool1d_s8(int T, int C, const int8_t* in, int8_t* out);
+/** [T, C] → [C] with its own output quantization: out = sat8(zp_out + rq(Σ_t (q − zp_in), mult, shift)). */
+void global_avgpool1d_rq_s8(int T, int C, const int8_t* in, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp, int8_t* out);
 
 // ---- lstm_s8: int8 weights, gates in Q3.12, int16 cell state in Q(15−cell_frac).cell_frac, output h int8 (zp 0);
 // the recurrence multiplies wh by the previous h in Q0.15 (int16), so qh converts wh·h_q15 to Q3.12.

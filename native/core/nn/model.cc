@@ -267,6 +267,18 @@ Status Model::check_op(int i) {
     const int32_t mn = dt == DType::kInt8 ? -128 : -32768, mx = dt == DType::kInt8 ? 127 : 32767;
     return lo >= mn && hi <= mx && lo <= hi;
   };
+  // Accumulator biases within ±2^30: with the checked bound |Σ w·x| < 2^30, bias + Σ never overflows int32.
+  auto bias_ok = [&](int slot) -> bool {
+    const uint8_t* d = T(slot).data;
+    for (size_t k = 0; k < T(slot).count; k++) {
+      const int32_t v = rdi32(d + 4 * k);
+      if (v > (1 << 30) || v < -(1 << 30)) {
+        fail(Status::kBadFormat, "op %d (%s): bias %zu is %d, outside the accumulator range +-2^30", i, nm, k, v);
+        return false;
+      }
+    }
+    return true;
+  };
   auto nslots = [&](int n) -> bool {
     if (op.n != n) { fail(Status::kBadFormat, "op %d (%s): has %d tensors, expected %d", i, nm, op.n, n); return false; }
     return true;
@@ -274,8 +286,12 @@ Status Model::check_op(int i) {
 
   switch (op.code) {
     case OpCode::kConv1d: {
-      if (!nslots(6) || !need(0, DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 3) || !need(2, DType::kInt32, true, 1) || !need(5, DType::kInt8, false, 2)) return Status::kBadFormat;
+      const bool in16 = T(0).dtype == DType::kInt16;  // a 16-bit input (zero point 0), e.g. the beat
+      if (!nslots(6) || !need(0, in16 ? DType::kInt16 : DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 3) || !need(2, DType::kInt32, true, 1) || !need(5, DType::kInt8, false, 2)) return Status::kBadFormat;
       const int Tn = dim(0, 0), cin = dim(0, 1), cout = dim(1, 0), k = dim(1, 1);
+      if (in16 && T(0).zero_point != 0) return bad("an int16 input must have zero point 0");
+      if (in16 && static_cast<int64_t>(k) * cin > 257) return bad("k * cin must be at most 257 for an int16 input (exact int32 accumulation)");
+      if (!bias_ok(2)) return Status::kBadFormat;
       if (dim(1, 2) != cin) return bad("weights [cout, k, cin] do not match the input channels");
       if (dim(2, 0) != cout) return bad("bias length does not match the output channels");
       if (dim(5, 0) != Tn || dim(5, 1) != cout) return bad("output shape must be [T, cout] of the input's T and the weights' cout");
@@ -295,6 +311,7 @@ Status Model::check_op(int i) {
       const int n = in.dims[in.rank - 1], cout = dim(1, 0);
       if (dim(1, 1) != n) return bad("weights [cout, n] do not match the input's last dimension");
       if (dim(2, 0) != cout) return bad("bias length does not match the output units");
+      if (!bias_ok(2)) return Status::kBadFormat;
       if (out.rank != in.rank) return bad("output rank must equal the input rank");
       for (int d = 0; d + 1 < in.rank; d++) if (out.dims[d] != in.dims[d]) return bad("output leading dimensions must equal the input's");
       if (out.dims[out.rank - 1] != cout) return bad("output last dimension must equal the weights' cout");
@@ -321,7 +338,13 @@ Status Model::check_op(int i) {
     case OpCode::kGlobalAvgPool1d: {
       if (!nslots(2) || !need(0, DType::kInt8, false, 2) || !need(1, DType::kInt8, false, 1)) return Status::kBadFormat;
       if (dim(1, 0) != dim(0, 1)) return bad("output length must equal the input channels");
-      if (!same_quant(0, 1)) return bad("input and output must share scale and zero point");
+      // params (0, 0): the output shares the input's quantization; else (mult, shift) requantize the sum over time.
+      if (op.p[0] == 0 && op.p[1] == 0) {
+        if (!same_quant(0, 1)) return bad("input and output must share scale and zero point (or give a requantization)");
+      } else if (!valid_requant(op.p[0], op.p[1])) {
+        return bad("requantization multiplier/shift out of range");
+      }
+      if (dim(0, 0) > (1 << 22)) return bad("too many time steps for int32 accumulation");
       return Status::kOk;
     }
     case OpCode::kLstm: {
@@ -418,6 +441,7 @@ Status Model::check_op(int i) {
       const int na = dim(0, 0), nb = dim(1, 0), cout = dim(2, 0);
       if (dim(2, 1) != na || dim(3, 1) != nb || dim(3, 0) != cout) return bad("weights must be [cout, na] and [cout, nb] for inputs [na] and [nb]");
       if (dim(4, 0) != cout || dim(7, 0) != cout) return bad("bias and output must have cout entries");
+      if (!bias_ok(4)) return Status::kBadFormat;
       if (!check_requant_vec(5, 6, cout)) return Status::kBadFormat;
       if (!valid_requant(op.p[0], op.p[1])) return bad("second-input multiplier/shift out of range");
       if (!clamp_ok(op.p[2], op.p[3], DType::kInt8)) return bad("activation clamp is outside int8 or min > max");
@@ -506,7 +530,8 @@ Status Model::load(const uint8_t* bytes, size_t n) {
     if (tensors_[io[k]].is_const) return fail(Status::kBadFormat, "%s tensor %u must be an activation", io_name[k], io[k]);
   }
   const Tensor& tb = tensors_[beat_];
-  if (tb.dtype != DType::kInt8 || tb.rank != 2 || tb.dims[0] != spec_.length || tb.dims[1] != spec_.n_channels) return fail(Status::kBadFormat, "beat input must be int8 [%d, %d] (the spec's window length and beat channels)", spec_.length, spec_.n_channels);
+  if ((tb.dtype != DType::kInt8 && tb.dtype != DType::kInt16) || tb.rank != 2 || tb.dims[0] != spec_.length || tb.dims[1] != spec_.n_channels) return fail(Status::kBadFormat, "beat input must be int8 or int16 [%d, %d] (the spec's window length and beat channels)", spec_.length, spec_.n_channels);
+  if (tb.dtype == DType::kInt16 && tb.zero_point != 0) return fail(Status::kBadFormat, "an int16 beat input must have zero point 0");
   const Tensor& tr = tensors_[rr_];
   if (tr.dtype != DType::kInt8 || tr.rank != 1 || tr.dims[0] != spec_.n_rr) return fail(Status::kBadFormat, "RR input must be int8 [%d]", spec_.n_rr);
   for (uint16_t id : {logits_, probs_}) {
@@ -621,7 +646,12 @@ Status Model::plan() {
   return Status::kOk;
 }
 
-int8_t* Model::input_beat() { return loaded_ ? reinterpret_cast<int8_t*>(const_cast<uint8_t*>(tensors_[beat_].data)) : nullptr; }
+int8_t* Model::input_beat() {
+  return loaded_ && tensors_[beat_].dtype == DType::kInt8 ? reinterpret_cast<int8_t*>(const_cast<uint8_t*>(tensors_[beat_].data)) : nullptr;
+}
+int16_t* Model::input_beat16() {
+  return loaded_ && tensors_[beat_].dtype == DType::kInt16 ? reinterpret_cast<int16_t*>(const_cast<uint8_t*>(tensors_[beat_].data)) : nullptr;
+}
 int8_t* Model::input_rr() { return loaded_ ? reinterpret_cast<int8_t*>(const_cast<uint8_t*>(tensors_[rr_].data)) : nullptr; }
 const int16_t* Model::logits() const { return loaded_ ? reinterpret_cast<const int16_t*>(tensors_[logits_].data) : nullptr; }
 const int16_t* Model::probs_q15() const { return loaded_ ? reinterpret_cast<const int16_t*>(tensors_[probs_].data) : nullptr; }
@@ -636,7 +666,11 @@ Status Model::invoke(KernelPath path) {
     switch (op.code) {
       case OpCode::kConv1d: {
         Conv1dParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0], T(1).dims[1], op.p[0], T(0).zero_point, T(5).zero_point, op.p[1], op.p[2]};
-        conv1d_s8(p, i8(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path);
+        if (T(0).dtype == DType::kInt16) {
+          conv1d_s16_s8(p, reinterpret_cast<const int16_t*>(T(0).data), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path);
+        } else {
+          conv1d_s8(p, i8(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path);
+        }
         break;
       }
       case OpCode::kDense: {
@@ -659,7 +693,8 @@ Status Model::invoke(KernelPath path) {
         break;
       }
       case OpCode::kGlobalAvgPool1d:
-        global_avgpool1d_s8(T(0).dims[0], T(0).dims[1], i8(0), o8(1));
+        if (op.p[0] == 0 && op.p[1] == 0) global_avgpool1d_s8(T(0).dims[0], T(0).dims[1], i8(0), o8(1));
+        else global_avgpool1d_rq_s8(T(0).dims[0], T(0).dims[1], i8(0), T(0).zero_point, op.p[0], op.p[1], T(1).zero_point, o8(1));
         break;
       case OpCode::kLstm: {
         LstmParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0] / 4, T(0).zero_point, op.p[0], op.p[1], op.p[2], op.p[3], op.p[4]};
@@ -716,13 +751,27 @@ static inline int8_t quantize_input(float x, float scale, int32_t zp) {
   return static_cast<int8_t>(q < -128 ? -128 : (q > 127 ? 127 : q));
 }
 
+// The same for an int16 input (zero point 0), saturating to [-32768, 32767].
+static inline int16_t quantize_input16(float x, float scale) {
+  double v = std::isfinite(x) ? static_cast<double>(x) / scale + 0.5 : 0.5;
+  v = v < -1e6 ? -1e6 : (v > 1e6 ? 1e6 : v);
+  int64_t t = static_cast<int64_t>(v);
+  t -= static_cast<double>(t) > v;
+  return static_cast<int16_t>(t < -32768 ? -32768 : (t > 32767 ? 32767 : t));
+}
+
 Status Model::classify(const float* beat, const float* rr, float* probs, int* label, KernelPath path) {
   if (!loaded_) return Status::kInvalidState;
   const Tensor& tb = tensors_[beat_];
   const Tensor& tr = tensors_[rr_];
   int8_t* qb = input_beat();
   int8_t* qr = input_rr();
-  for (size_t i = 0; i < tb.count; i++) qb[i] = quantize_input(beat[i], tb.scale, tb.zero_point);
+  if (tb.dtype == DType::kInt16) {
+    int16_t* qb16 = input_beat16();
+    for (size_t i = 0; i < tb.count; i++) qb16[i] = quantize_input16(beat[i], tb.scale);
+  } else {
+    for (size_t i = 0; i < tb.count; i++) qb[i] = quantize_input(beat[i], tb.scale, tb.zero_point);
+  }
   for (size_t i = 0; i < tr.count; i++) qr[i] = quantize_input(rr[i], tr.scale, tr.zero_point);
   const Status st = invoke(path);
   if (st != Status::kOk) return st;

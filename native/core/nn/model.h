@@ -116,7 +116,9 @@ class Model {
   /** Runs the ops on the already-set int8 inputs (input_beat()/input_rr()). */
   Status invoke(KernelPath path);
 
+  /** The beat input buffer: input_beat() when the file keeps it at 8 bits, input_beat16() at 16 bits (else null). */
   int8_t* input_beat();
+  int16_t* input_beat16();
   int8_t* input_rr();
   const int16_t* logits() const;
   const int16_t* probs_q15() const;
