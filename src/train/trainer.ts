@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine, rng, seedGlobalRandom, shuffleInPlace, type EngineChoice } from './engine.js';
 import { archByName, type ArchName } from './models/index.js';
-import { CLASS_NAMES, beatChannels, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec, type RRFeatureName } from './spec.js';
+import { CLASS_NAMES, beatChannels, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec, type RRFeatureName, type BeatChannelName } from './spec.js';
 import { buildSplit, classCounts, countsTable, gatherBeats, type BeatSet, type Protocol } from './dataset/index.js';
 import { saveModel, loadModel, writeAtomic } from './io.js';
 import { predictSet, argmax } from './predict.js';
@@ -40,6 +40,11 @@ export interface TrainConfig {
   /** Leave out of training the S beats that are not premature (pre-RR ≥ sPremature × both averages): their RR
    *  carries no S evidence and their morphology is a normal beat's, so they only teach patient-specific shapes. 0 = keep all. */
   sPremature: number;
+  /** Input ablations: RR features and beat channels other than the default spec's, and the units of the RR
+   *  branch (0 = RR features join the morphology features directly). */
+  rrFeatures?: RRFeatureName[];
+  channels?: BeatChannelName[];
+  rrBranch?: number;
   /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
   maxTrainBeats?: number;
   /** Records to use instead of the protocol (smoke tests): { train, val } record names. */
@@ -47,7 +52,7 @@ export interface TrainConfig {
   quiet?: boolean;
 }
 
-export const DEFAULTS = { batchSize: 128, lr: 2e-3, nPerEpoch: 12000, weighting: 'sqrt' as const, jitter: 1, width: 1, sPremature: 0, noise: 0.05, tilt: 0.1, dropout: 0.3, epochs: 20, loss: 'ce', seed: 1 };
+export const DEFAULTS = { batchSize: 128, lr: 2e-3, nPerEpoch: 12000, weighting: 'sqrt' as const, jitter: 1, width: 1, sPremature: 0, noise: 0.05, tilt: 0.1, dropout: 0.3, epochs: 20, loss: 'ce', seed: 1, rrBranch: 16 };
 
 export interface EpochRecord {
   epoch: number;
@@ -154,6 +159,11 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
   const arch = archByName(cfg.arch);
   const eng = await initEngine(cfg.engine, { quiet: cfg.quiet });
   const spec = defaultInputSpec();
+  if (cfg.rrFeatures) spec.rr.features = [...cfg.rrFeatures];
+  if (cfg.channels) {
+    spec.channels = [...cfg.channels];
+    if (!spec.channels.includes('beat-template')) delete spec.template;
+  }
   if (process.env.ECG_EDGE_TRAIN_FILTER === 'provisional') (spec.filter as { name: string }).name = 'provisional-float';
 
   // ---- data
@@ -242,7 +252,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     await optimizer.setWeights(named);
     log(`resuming from ${ckDir} after epoch ${state.epochsDone} (best so far: epoch ${state.bestEpoch}, score ${state.bestScore.toFixed(4)})`);
   } else {
-    model = arch.build(spec, { seed: cfg.seed, width: cfg.width, dropout: cfg.dropout });
+    model = arch.build(spec, { seed: cfg.seed, width: cfg.width, dropout: cfg.dropout, rrBranch: cfg.rrBranch ?? DEFAULTS.rrBranch });
   }
   const params = model.countParams();
   const lossName = cfg.loss;

@@ -8,6 +8,7 @@ import { ENGINE_CHOICES } from '../../train/engine-choices.js';
 import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
 import { DEFAULTS, train } from '../../train/trainer.js';
 import { lossNames } from '../../train/losses/index.js';
+import { RR_FEATURE_NAMES, BEAT_CHANNEL_NAMES, type RRFeatureName, type BeatChannelName } from '../../train/spec.js';
 
 const help = `Usage: ecg-edge train --arch <arch> --protocol <protocol> [options]
 
@@ -33,6 +34,10 @@ Options:
   --noise <x>          std of the Gaussian noise augmentation on normalized beats (default ${DEFAULTS.noise})
   --dropout <x>        dropout rate of the dense layers (default ${DEFAULTS.dropout})
   --s-premature <x>    leave out of training S beats whose pre-RR ≥ x × record and local average (0 = keep all; default ${DEFAULTS.sPremature})
+  --rr-features <list> comma-separated RR features (default all: ${RR_FEATURE_NAMES.join(',')})
+  --channels <list>    beat input channels: beat or beat,beat-template (default beat,beat-template)
+  --rr-branch <n>      units of the dense layer the RR features pass through before joining the morphology
+                       (default ${DEFAULTS.rrBranch}; 0 = join them directly, as the first models did)
   --quiet              no progress bar or per-epoch lines`;
 
 function int(v: string | undefined, name: string, def: number, min = 0): number {
@@ -54,6 +59,7 @@ export const trainCommand: CommandSpec = {
         seed: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, engine: { type: 'string' },
         db: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'n-per-epoch': { type: 'string' },
         weighting: { type: 'string' }, quiet: { type: 'boolean' }, noise: { type: 'string' }, dropout: { type: 'string' }, 's-premature': { type: 'string' },
+        'rr-features': { type: 'string' }, channels: { type: 'string' }, 'rr-branch': { type: 'string' },
       },
       help,
       false,
@@ -77,6 +83,14 @@ export const trainCommand: CommandSpec = {
     const lr = o.lr === undefined ? DEFAULTS.lr : Number(o.lr);
     if (!(lr > 0 && lr < 1)) throw new CliError(`--lr must be a number in (0, 1), got '${o.lr}'`);
     const db = mitdbOption(o.db);
+    const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((x) => x.trim()).filter(Boolean));
+    const rrFeatures = list(o['rr-features']);
+    for (const f of rrFeatures ?? []) if (!(RR_FEATURE_NAMES as readonly string[]).includes(f)) throw new CliError(`unknown RR feature '${f}' in --rr-features: choose from ${RR_FEATURE_NAMES.join(', ')}`);
+    if (rrFeatures && !rrFeatures.length) throw new CliError('--rr-features needs at least one feature');
+    const channels = list(o.channels);
+    if (channels && !(channels[0] === 'beat' && channels.every((c) => (BEAT_CHANNEL_NAMES as readonly string[]).includes(c)) && new Set(channels).size === channels.length)) {
+      throw new CliError(`--channels must start with 'beat' and use ${BEAT_CHANNEL_NAMES.join(', ')} once each, got '${String(o.channels)}'`);
+    }
     await train({
       arch,
       protocol,
@@ -97,6 +111,9 @@ export const trainCommand: CommandSpec = {
       noise: o.noise === undefined ? DEFAULTS.noise : Number(o.noise),
       tilt: DEFAULTS.tilt,
       dropout: o.dropout === undefined ? DEFAULTS.dropout : Number(o.dropout),
+      ...(rrFeatures ? { rrFeatures: rrFeatures as RRFeatureName[] } : {}),
+      ...(channels ? { channels: channels as BeatChannelName[] } : {}),
+      ...(o['rr-branch'] !== undefined ? { rrBranch: int(o['rr-branch'] as string, 'rr-branch', DEFAULTS.rrBranch) } : {}),
       quiet: Boolean(o.quiet),
     });
     return 0;

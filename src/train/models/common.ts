@@ -11,17 +11,20 @@ export interface BuildOptions {
   /** Width multiplier for the channel counts (1 = default). */
   width?: number;
   dropout?: number;
+  /** Units of the dense layer on the RR features before they join the morphology (0 = join directly; default 16). */
+  rrBranch?: number;
 }
 
 export interface Ctx {
   seed: () => number;
   width: number;
   dropout: number;
+  rrBranch: number;
   n: Record<string, number>;
 }
 
 export function ctx(opts: BuildOptions): Ctx {
-  return { seed: seedStream(opts.seed ?? 1), width: opts.width ?? 1, dropout: opts.dropout ?? 0.3, n: {} };
+  return { seed: seedStream(opts.seed ?? 1), width: opts.width ?? 1, dropout: opts.dropout ?? 0.3, rrBranch: opts.rrBranch ?? 16, n: {} };
 }
 
 export function nm(c: Ctx, base: string): string {
@@ -92,10 +95,10 @@ export function lstm(c: Ctx, x: tf.SymbolicTensor, units: number, returnSequence
  * Joins the morphology features with the rhythm features and ends in the 5-class softmax named 'probs'. The RR
  * input first gets its own small dense layer: with the raw ratios concatenated straight onto the morphology
  * features, models learned patient-specific S shapes instead of prematurity and failed on unseen patients
- * (held-out DS1 S F1 0.2 vs 0.7 with this branch; docs/TRAINING.md).
+ * (the input ablation in docs/TRAINING.md).
  */
-export function head(c: Ctx, features: tf.SymbolicTensor, rr: tf.SymbolicTensor, nClasses: number, hidden = 32, rrHidden = 16): tf.SymbolicTensor {
-  const rhythm = dense(c, rr, rrHidden, 'relu');
+export function head(c: Ctx, features: tf.SymbolicTensor, rr: tf.SymbolicTensor, nClasses: number, hidden = 32): tf.SymbolicTensor {
+  const rhythm = c.rrBranch > 0 ? dense(c, rr, c.rrBranch, 'relu') : rr;
   const joined = tf.layers.concatenate({ name: nm(c, 'concat') }).apply([features, rhythm]) as tf.SymbolicTensor;
   const h = dropout(c, dense(c, joined, hidden, 'relu'));
   return dense(c, h, nClasses, 'softmax', 'probs');
