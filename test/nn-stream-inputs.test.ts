@@ -15,7 +15,7 @@ import { archByName } from '../src/train/models/index.js';
 import { defaultInputSpec, makeSpec, RR_FEATURE_NAMES, type InputSpec } from '../src/train/spec.js';
 import { loadRecords, gather, setInputs } from '../src/train/dataset/protocols.js';
 import { predictPrepared, argmax } from '../src/train/predict.js';
-import { readRecord, fixturesDir } from '../src/wfdb/index.js';
+import { readRecord, fixturesDir, dataDir, MITDB_RECORDS } from '../src/wfdb/index.js';
 import { detect } from '../src/pipeline/index.js';
 import { pickChannel } from '../src/train/dataset/records.js';
 import { quantizeModel } from '../src/nn/quantize.js';
@@ -54,10 +54,10 @@ const reseal = (b: Uint8Array) => {
   return b;
 };
 
-describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template channels)', () => {
-  let clf: Int8Classifier;
-  let bytes: Uint8Array;
-  beforeAll(async () => {
+// The model is built once (1 epoch of the cnn on record 208) and shared by the tests below.
+let building: Promise<{ clf: Int8Classifier; bytes: Uint8Array }> | null = null;
+function built() {
+  building ??= (async () => {
     await initEngine('wasm', { quiet: true });
     seedGlobalRandom(5);
     const recs = await loadRecords(fixturesDir(), ['208'], spec);
@@ -73,8 +73,8 @@ describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template
     const ys = tf.tensor1d(Float32Array.from(set.label));
     await model.fit(xs, ys, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
     tf.dispose([...xs, ys]);
-    ({ bytes } = await quantizeModel(model, makeSpec('cnn', spec), { n: Math.min(tr.n, 1500), beats: tr.beats, rr: tr.rr }));
-    clf = Int8Classifier.load(bytes);
+    const { bytes } = await quantizeModel(model, makeSpec('cnn', spec), { n: Math.min(tr.n, 1500), beats: tr.beats, rr: tr.rr });
+    const clf = Int8Classifier.load(bytes);
     // int8 follows the float model on unseen beats (record 119) with the [T, 2] input
     const te = await recordInputs(path.join(fixturesDir(), '119'), spec, Int32Array.from((await loadRecords(fixturesDir(), ['119'], spec))[0]!.sample));
     const fl = argmax(await predictPrepared(model, te.beats, spec.length, te.rr));
@@ -84,6 +84,16 @@ describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template
     console.log(`cnn with [${spec.length}, 2] beat input and 6 RR features: int8/float agreement ${(100 * agree / te.n).toFixed(2)} % of ${te.n} beats of 119`);
     expect(agree / te.n).toBeGreaterThanOrEqual(0.98);
     model.dispose();
+    return { clf, bytes };
+  })();
+  return building;
+}
+
+describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template channels)', () => {
+  let clf: Int8Classifier;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    ({ clf, bytes } = await built());
   }, 300_000);
 
   it('the file carries the channels, the template window and the six RR features (format 2.1)', () => {
@@ -121,6 +131,7 @@ describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template
         labelSame += +(beats[i]!.label === batch.labels[i]);
         probSame += +beats[i]!.probs.every((v, c) => Object.is(v, batch.probs[i * C + c]));
       }
+      console.log(`record ${rec}: ${pos.length} beats; stream = batch bit for bit: RR features ${rrSame}, labels ${labelSame}, probabilities ${probSame}`);
       // Only the last beat may differ (batch: its post-RR is its pre-RR; stream: final when no beat follows in time).
       expect(rrSame).toBeGreaterThanOrEqual(pos.length - 1);
       expect(labelSame).toBeGreaterThanOrEqual(pos.length - 1);
@@ -157,6 +168,37 @@ describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template
     expect(first.length).toBeGreaterThan(50);
     expect(second.map((q) => [q.sample, q.label, ...q.probs, ...q.rr])).toEqual(first.map((q) => [q.sample, q.label, ...q.probs, ...q.rr]));
   });
+});
+
+const DATA = process.env.ECG_EDGE_DATA;
+if (!DATA) console.log('nn-stream-inputs: the 48-record stream-vs-batch test is skipped: set ECG_EDGE_DATA (e.g. /work/shared/data) to run it');
+describe.skipIf(!DATA)('format 2.1 inputs over the whole database (ECG_EDGE_DATA)', () => {
+  it('all 48 MIT-BIH records: streaming equals the batch path bit for bit', async () => {
+    const { clf } = await built();
+    let beats = 0, same = 0, worst = 0;
+    for (const name of MITDB_RECORDS) {
+      const rp = path.join(dataDir('mitdb'), name);
+      const r = readRecord(rp);
+      const ch = pickChannel(r.header);
+      const x = r.signals[ch]!;
+      const st = runStream(clf, x, () => 10 * r.header.fs);
+      const pos = Int32Array.from(detect(r, { channel: ch }).map((p) => p.sample));
+      const b = await recordInputs(rp, asInputSpec(clf), pos);
+      const batch = clf.classifyBatch(b.beats, b.rr);
+      expect(st.length).toBe(pos.length);
+      let s = 0;
+      for (let i = 0; i < pos.length; i++) {
+        s += +(st[i]!.sample === pos[i] && st[i]!.label === batch.labels[i] && st[i]!.rr.every((v, k) => Object.is(v, b.rr[i * 6 + k])) &&
+          st[i]!.probs.every((v, c) => Object.is(v, batch.probs[i * 5 + c])));
+      }
+      beats += pos.length;
+      same += s;
+      worst = Math.max(worst, pos.length - s);
+    }
+    console.log(`48 records: ${beats} detected beats, stream = batch bit for bit on ${same} (at most ${worst} differing per record)`);
+    expect(worst).toBeLessThanOrEqual(1); // only a record's last beat may differ
+  }, 600_000);
+
 });
 
 describe('model file input spec: old files and unknown codes', () => {
