@@ -180,6 +180,81 @@ ECG_TEST(nn_simd_conv_dense_lstm_every_level_equals_reference) {
   }
 }
 
+ECG_TEST(nn_simd_u8s8_gemm_and_kernels_equal_reference) {
+  // The 8-bit VNNI GEMM (only where the CPU has it: elsewhere gemm_u8s8 runs its portable loop) against naive sums
+  // of w·(x − zp), and conv1d / LSTM given quad-packed weights against their reference paths at every level.
+  for (int trial = 0; trial < 40; trial++) {
+    const int M = 1 + static_cast<int>(rng() % 9), N = 1 + static_cast<int>(rng() % 70), K = 1 + static_cast<int>(rng() % 45);
+    const int lda = trial % 3 == 0 ? std::max(1, K / 3) : K + static_cast<int>(rng() % 3);
+    const int32_t zp = static_cast<int32_t>(rng() % 256) - 128;
+    auto X = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(M - 1) * lda + K, -128, 127);
+    std::vector<uint8_t> U(X.size() + 4, 0);
+    for (size_t i = 0; i < X.size(); i++) U[i] = static_cast<uint8_t>(X[i]) ^ 0x80u;
+    auto B = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(N) * K, -127, 127);
+    auto bias = nn_test::random_vec<int32_t>(rng, N, -1000000, 1000000);
+    std::vector<int8_t> Bq(packed_q4_bytes(N, K));
+    std::vector<int32_t> wsum(N), beff(N);
+    pack_s8_q4(B.data(), N, K, Bq.data(), wsum.data());
+    u8_bias(bias.data(), wsum.data(), zp, N, beff.data());
+    std::vector<int32_t> C(static_cast<size_t>(M) * N);
+    gemm_u8s8(U.data(), lda, M, Bq.data(), N, K, beff.data(), C.data());
+    bool ok = true;
+    for (int m = 0; m < M; m++)
+      for (int n = 0; n < N; n++) {
+        int64_t s = bias[n];
+        for (int k = 0; k < K; k++) s += static_cast<int64_t>(B[static_cast<size_t>(n) * K + k]) * (X[static_cast<size_t>(m) * lda + k] - zp);
+        ok &= C[static_cast<size_t>(m) * N + n] == static_cast<int32_t>(s);
+      }
+    ECG_CHECK(ok);
+  }
+  for (int trial = 0; trial < 20; trial++) {
+    const int T = 4 + static_cast<int>(rng() % 40), cin = 1 + static_cast<int>(rng() % 20), cout = 1 + static_cast<int>(rng() % 40), k = 1 + static_cast<int>(rng() % 7);
+    Conv1dParams p{T, cin, cout, k, static_cast<int>(rng() % k), static_cast<int32_t>(rng() % 256) - 128, static_cast<int32_t>(rng() % 256) - 128, -128, 127};
+    auto in = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(T) * cin, -128, 127);
+    auto w = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(cout) * k * cin, -127, 127);
+    auto bias = nn_test::random_vec<int32_t>(rng, cout, -100000, 100000);
+    auto m = nn_test::random_vec<int32_t>(rng, cout, 1 << 30, 0x7fffffff);
+    auto s = nn_test::random_vec<int32_t>(rng, cout, 33, 44);
+    std::vector<int16_t> w16(packed_s16_elems(cout, k * cin));
+    pack_s8_s16(w.data(), cout, k * cin, w16.data());
+    std::vector<int8_t> wq(packed_q4_bytes(cout, k * cin));
+    std::vector<int32_t> ws(cout);
+    pack_s8_q4(w.data(), cout, k * cin, wq.data(), ws.data());
+    std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p));
+    std::vector<int8_t> ref(static_cast<size_t>(T) * cout);
+    conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference);
+    each_level([&](int) {
+      std::vector<int8_t> o(ref.size());
+      conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized, PackedQ4{wq.data(), ws.data()});
+      ECG_CHECK(o == ref);
+    });
+    const int cinl = 1 + static_cast<int>(rng() % 20), U = 1 + static_cast<int>(rng() % 36);
+    const size_t G = 4 * static_cast<size_t>(U);
+    LstmParams lp{T, cinl, U, static_cast<int32_t>(rng() % 256) - 128, static_cast<int>(trial % 2), 8 + trial % 7, static_cast<int32_t>((1u << 30) + rng() % (1u << 30)), 36, 0};
+    auto lin = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(T) * cinl, -128, 127);
+    auto wx = nn_test::random_vec<int8_t>(rng, G * cinl, -127, 127), wh = nn_test::random_vec<int8_t>(rng, G * U, -127, 127);
+    auto lb = nn_test::random_vec<int32_t>(rng, G, -8000, 8000);
+    auto mx = nn_test::random_vec<int32_t>(rng, G, 1 << 30, 0x7fffffff), mh = nn_test::random_vec<int32_t>(rng, G, 1 << 30, 0x7fffffff);
+    auto sx = nn_test::random_vec<int32_t>(rng, G, 30, 38), sh = nn_test::random_vec<int32_t>(rng, G, 30, 44);
+    std::vector<int16_t> wx16(packed_s16_elems(static_cast<int>(G), cinl)), wh16(packed_s16_elems(static_cast<int>(G), U));
+    pack_s8_s16(wx.data(), static_cast<int>(G), cinl, wx16.data());
+    pack_s8_s16(wh.data(), static_cast<int>(G), U, wh16.data());
+    std::vector<int8_t> wxq(packed_q4_bytes(static_cast<int>(G), cinl));
+    std::vector<int32_t> wxs(G);
+    pack_s8_q4(wx.data(), static_cast<int>(G), cinl, wxq.data(), wxs.data());
+    std::vector<uint8_t> lscratch(lstm_s8_scratch_bytes(lp));
+    const size_t on = lp.return_sequences ? static_cast<size_t>(T) * U : static_cast<size_t>(U);
+    std::vector<int8_t> lref(on);
+    lstm_s8(lp, lin.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), lb.data(), {mx.data(), sx.data()}, {mh.data(), sh.data()}, lref.data(), lscratch.data(), KernelPath::kReference);
+    each_level([&](int) {
+      std::vector<int8_t> o(on, 1);
+      lstm_s8(lp, lin.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), lb.data(), {mx.data(), sx.data()}, {mh.data(), sh.data()}, o.data(), lscratch.data(), KernelPath::kOptimized,
+              PackedQ4{wxq.data(), wxs.data()});
+      ECG_CHECK(o == lref);
+    });
+  }
+}
+
 ECG_TEST(nn_simd_level_is_clamped_to_the_cpu) {
   const int best = simd_level();
   set_simd_level(99);

@@ -35,7 +35,7 @@ void conv1d_s16_s8(const Conv1dParams& p, const int16_t* in, const int8_t* w, co
   const size_t lead = static_cast<size_t>(p.pad_left) * p.cin, body = static_cast<size_t>(p.T) * p.cin;
   const size_t tail = static_cast<size_t>(p.k - 1 - p.pad_left) * p.cin;
   int16_t* xp = static_cast<int16_t*>(scratch);
-  int32_t* acc = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(scratch) + (((lead + body + tail) * sizeof(int16_t) + 15) & ~static_cast<size_t>(15)));
+  int32_t* acc = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(scratch) + (((lead + body + tail) * sizeof(int16_t) + 15) & ~static_cast<size_t>(15)));  // fits conv1d_s8_scratch_bytes
   for (size_t i = 0; i < lead; i++) xp[i] = 0;
   for (size_t i = 0; i < body; i++) xp[lead + i] = in[i];
   for (size_t i = 0; i < tail; i++) xp[lead + body + i] = 0;

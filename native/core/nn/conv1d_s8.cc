@@ -8,12 +8,14 @@
 namespace ecg {
 namespace nn {
 
-// Optimized-path scratch: the zero-padded input widened to int16, [pad_left + T + pad_right, cin], then the int32
+// Optimized-path scratch: the zero-padded input widened to int16, [pad_left + T + pad_right, cin] (or, on the
+// 8-bit VNNI path, the same as uint8 plus 4 readable bytes), the effective bias [cout], then the int32
 // accumulators [T, cout].
 static size_t padded_elems(const Conv1dParams& p) { return static_cast<size_t>(p.T + p.k - 1) * p.cin; }
+static size_t a16(size_t n) { return (n + 15) & ~static_cast<size_t>(15); }
 
 size_t conv1d_s8_scratch_bytes(const Conv1dParams& p) {
-  return ((padded_elems(p) * sizeof(int16_t) + 15) & ~static_cast<size_t>(15)) + static_cast<size_t>(p.T) * p.cout * sizeof(int32_t);
+  return a16(padded_elems(p) * sizeof(int16_t) + 4) + a16(static_cast<size_t>(p.cout) * 4) + static_cast<size_t>(p.T) * p.cout * sizeof(int32_t);
 }
 
 static void conv1d_s8_ref(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int32_t* bias, ChannelQuant q,
@@ -35,27 +37,40 @@ static void conv1d_s8_ref(const Conv1dParams& p, const int8_t* in, const int8_t*
 }
 
 static void conv1d_s8_opt(const Conv1dParams& p, const int8_t* in, const int16_t* w16, const int32_t* bias, ChannelQuant q,
-                          int8_t* out, void* scratch) {
+                          int8_t* out, void* scratch, PackedQ4 q4) {
   // No im2col: row t of the im2col matrix is the k·cin contiguous values of the padded input starting at row t,
   // so the GEMM reads the padded input with a row stride of cin.
   const int kc = p.k * p.cin;
-  int16_t* xp = static_cast<int16_t*>(scratch);
-  const size_t xp_bytes = (padded_elems(p) * sizeof(int16_t) + 15) & ~static_cast<size_t>(15);
-  int32_t* acc = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(scratch) + xp_bytes);
+  uint8_t* s = static_cast<uint8_t*>(scratch);
+  const size_t xp_bytes = a16(padded_elems(p) * sizeof(int16_t) + 4);
+  int32_t* beff = reinterpret_cast<int32_t*>(s + xp_bytes);
+  int32_t* acc = reinterpret_cast<int32_t*>(s + xp_bytes + a16(static_cast<size_t>(p.cout) * 4));
   const size_t lead = static_cast<size_t>(p.pad_left) * p.cin, body = static_cast<size_t>(p.T) * p.cin;
   const size_t tail = static_cast<size_t>(p.k - 1 - p.pad_left) * p.cin;
-  for (size_t i = 0; i < lead; i++) xp[i] = 0;
   const int32_t zp = p.in_zp;
-  for (size_t i = 0; i < body; i++) xp[lead + i] = static_cast<int16_t>(in[i] - zp);
-  for (size_t i = 0; i < tail; i++) xp[lead + body + i] = 0;
-  gemm_packed_s16_lda(xp, p.cin, p.T, w16, p.cout, kc, bias, acc);
+  if (q4.w && gemm_u8s8_available()) {
+    // 8-bit path: u = x + 128 (sign bit flipped); the padding holds the real value 0, i.e. x = zp.
+    uint8_t* xu = s;
+    const uint8_t pad = static_cast<uint8_t>(zp + 128);
+    for (size_t i = 0; i < lead; i++) xu[i] = pad;
+    for (size_t i = 0; i < body; i++) xu[lead + i] = static_cast<uint8_t>(in[i]) ^ 0x80u;
+    for (size_t i = 0; i < tail + 4; i++) xu[lead + body + i] = pad;  // + the 4 bytes a last partial quad may read
+    u8_bias(bias, q4.wsum, zp, p.cout, beff);
+    gemm_u8s8(xu, p.cin, p.T, q4.w, p.cout, kc, beff, acc);
+  } else {
+    int16_t* xp = reinterpret_cast<int16_t*>(s);
+    for (size_t i = 0; i < lead; i++) xp[i] = 0;
+    for (size_t i = 0; i < body; i++) xp[lead + i] = static_cast<int16_t>(in[i] - zp);
+    for (size_t i = 0; i < tail; i++) xp[lead + body + i] = 0;
+    gemm_packed_s16_lda(xp, p.cin, p.T, w16, p.cout, kc, bias, acc);
+  }
   requant_rows_s8(acc, p.T, p.cout, q.mult, q.shift, p.out_zp, p.act_min, p.act_max, out);
 }
 
 void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
-               ChannelQuant q, int8_t* out, void* scratch, KernelPath path) {
+               ChannelQuant q, int8_t* out, void* scratch, KernelPath path, PackedQ4 q4) {
   if (path == KernelPath::kOptimized && w16 && scratch) {
-    conv1d_s8_opt(p, in, w16, bias, q, out, scratch);
+    conv1d_s8_opt(p, in, w16, bias, q, out, scratch, q4);
   } else {
     conv1d_s8_ref(p, in, w, bias, q, out);
   }

@@ -41,6 +41,19 @@ void requant_s32(const int32_t* acc, const int32_t* mult, const int32_t* shift, 
 /** out[r][c] = clamp(zp + requantize(acc[r][c], mult[c], shift[c]), lo, hi) over rows × n (the same per-channel
  *  multipliers for every row), [lo, hi] ⊂ [-128, 127], |zp| ≤ 2^15. Optimized-path epilogue of conv1d/dense. */
 void requant_rows_s8(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift, int32_t zp, int32_t lo, int32_t hi, int8_t* out);
+/** 8-bit GEMM for AVX-512 VNNI CPUs (gemm_u8s8.cc): weights packed in quads over k, Bq[kq][n][j] = B[n][4kq + j]
+ *  (zero beyond K), with per-row sums wsum[n] = Σ_k B[n][k]; activations as u = x + 128 (uint8).
+ *  C[m][n] = bias[n] + Σ_k u[m·lda + k]·B[n][k]; A's rows must be readable up to ((K + 3) / 4)·4 bytes.
+ *  u8_bias() gives the bias that makes this Σ w·(x − zp): bias − (zp + 128)·wsum. */
+struct PackedQ4 {
+  const int8_t* w = nullptr;
+  const int32_t* wsum = nullptr;
+};
+size_t packed_q4_bytes(int N, int K);
+void pack_s8_q4(const int8_t* w, int N, int K, int8_t* dst, int32_t* wsum);
+bool gemm_u8s8_available();
+void u8_bias(const int32_t* bias, const int32_t* wsum, int32_t zp, int N, int32_t* out);
+void gemm_u8s8(const uint8_t* A, int lda, int M, const int8_t* Bq, int N, int K, const int32_t* bias, int32_t* C);
 /** Widens int8 weights to int16 (Prepare step of the optimized path). */
 void widen_s8_s16(const int8_t* src, int16_t* dst, size_t n);
 
@@ -51,7 +64,7 @@ struct Conv1dParams {
 };
 size_t conv1d_s8_scratch_bytes(const Conv1dParams& p);
 void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
-               ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
+               ChannelQuant q, int8_t* out, void* scratch, KernelPath path, PackedQ4 q4 = {});
 
 /** The same convolution on an int16 input with zero point 0 (p.in_zp ignored), k·cin ≤ 257; scratch as conv1d_s8. */
 void conv1d_s16_s8(const Conv1dParams& p, const int16_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
@@ -106,7 +119,7 @@ struct LstmParams {
 size_t lstm_s8_scratch_bytes(const LstmParams& p);
 void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
              const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
-             KernelPath path);
+             KernelPath path, PackedQ4 wx4 = {});
 
 // ---- attention_s8: score_t = v·tanh(W h_t + b), α = softmax_t(score), out = Σ α_t h_t (same quantization as in).
 // in [T, H], w [A, H] → Q3.12 via q, bias [A] Q3.12, v [A] int8 (per-tensor), score → Q12 via (score_mult, score_shift).

@@ -40,7 +40,7 @@ LstmScratch carve(const LstmParams& p, void* scratch) {
   r.h = reinterpret_cast<int8_t*>(s); s += align16(U);
   r.c = reinterpret_cast<int16_t*>(s); s += align16(U * 2);
   r.gates = reinterpret_cast<int16_t*>(s); s += align16(G * 2);
-  r.x16 = reinterpret_cast<int16_t*>(s); s += align16(static_cast<size_t>(p.T) * p.cin * 2);
+  r.x16 = reinterpret_cast<int16_t*>(s); s += align16(static_cast<size_t>(p.T) * p.cin * 2 + 4);  // or T·cin u8 + 4
   r.accx = reinterpret_cast<int32_t*>(s); s += align16(static_cast<size_t>(p.T) * G * 4);
   r.h16 = reinterpret_cast<int16_t*>(s); s += align16(U * 2);
   r.acch = reinterpret_cast<int32_t*>(s); s += align16(G * 4);
@@ -217,13 +217,13 @@ void cell_update(const LstmParams& p, const int16_t* g, int16_t* c, int8_t* h, i
 
 size_t lstm_s8_scratch_bytes(const LstmParams& p) {
   const size_t U = p.units, G = 4 * U;
-  return align16(U) + align16(U * 2) + align16(G * 2) + align16(static_cast<size_t>(p.T) * p.cin * 2) +
+  return align16(U) + align16(U * 2) + align16(G * 2) + align16(static_cast<size_t>(p.T) * p.cin * 2 + 4) +
          align16(static_cast<size_t>(p.T) * G * 4) + align16(U * 2) + align16(G * 4) + align16(U * 2);
 }
 
 void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
              const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
-             KernelPath path) {
+             KernelPath path, PackedQ4 wx4) {
   const int U = p.units, G = 4 * U;
   LstmScratch s = carve(p, scratch);
   for (int u = 0; u < U; u++) { s.h[u] = 0; s.c[u] = 0; s.hq[u] = 0; }
@@ -231,8 +231,16 @@ void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8
   bool small = false, fast_h = false;
   if (opt) {
     const size_t n = static_cast<size_t>(p.T) * p.cin;
-    for (size_t i = 0; i < n; i++) s.x16[i] = static_cast<int16_t>(in[i] - p.in_zp);
-    gemm_packed_s16(s.x16, p.T, wx16, G, p.cin, nullptr, s.accx);
+    if (wx4.w && gemm_u8s8_available()) {  // 8-bit input projection (VNNI): u = x + 128, bias −(zp + 128)·Σw
+      uint8_t* xu = reinterpret_cast<uint8_t*>(s.x16);
+      for (size_t i = 0; i < n; i++) xu[i] = static_cast<uint8_t>(in[i]) ^ 0x80u;
+      for (size_t i = n; i < n + 4; i++) xu[i] = 0;  // read by a last partial quad, against zero weights
+      u8_bias(nullptr, wx4.wsum, p.in_zp, G, s.acch);
+      gemm_u8s8(xu, p.cin, p.T, wx4.w, G, p.cin, s.acch, s.accx);
+    } else {
+      for (size_t i = 0; i < n; i++) s.x16[i] = static_cast<int16_t>(in[i] - p.in_zp);
+      gemm_packed_s16(s.x16, p.T, wx16, G, p.cin, nullptr, s.accx);
+    }
     small = recurrent_term_small(p, qh);
     if (small) input_terms(s.accx, p.T, G, qx, bias_q12);
 #ifdef ECG_LSTM_AVX2

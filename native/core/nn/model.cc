@@ -569,7 +569,7 @@ Status Model::load(const uint8_t* bytes, size_t n) {
   return Status::kOk;
 }
 
-// Arena: [persistent: int16-widened weights][activations: greedy first fit over lifetimes][scratch: max over ops].
+// Arena: [persistent: int16-widened weights (+ int8 quads on VNNI CPUs)][activations: greedy first fit over lifetimes][scratch: max over ops].
 Status Model::plan() {
   std::vector<uint8_t> widen(tensors_.size(), 0);
   for (const Op& op : ops_) {
@@ -580,6 +580,14 @@ Status Model::plan() {
       default: break;
     }
   }
+  // On CPUs with the 8-bit GEMM (AVX-512 VNNI), also int8 weights packed in quads for the convolutions on int8
+  // inputs and the LSTM input projections (the largest GEMMs), with their row sums.
+  std::vector<uint8_t> quad(tensors_.size(), 0);
+  if (gemm_u8s8_available()) {
+    for (const Op& op : ops_) {
+      if ((op.code == OpCode::kConv1d && tensors_[op.t[0]].dtype == DType::kInt8) || op.code == OpCode::kLstm) quad[op.t[1]] = 1;
+    }
+  }
   // Packed weights: rows = dims[0] (output channels / gate units), K = the rest.
   auto rowsK = [&](size_t i, int* N, int* K) { *N = tensors_[i].dims[0]; *K = static_cast<int>(tensors_[i].count / tensors_[i].dims[0]); };
   size_t persistent = 0;
@@ -588,6 +596,7 @@ Status Model::plan() {
     int N, K;
     rowsK(i, &N, &K);
     persistent += align16(packed_s16_elems(N, K) * 2);
+    if (quad[i]) persistent += align16(packed_q4_bytes(N, K)) + align16(static_cast<size_t>(N) * 4);
   }
   // Activations, largest first, each at the lowest offset that does not overlap a placed tensor alive at the same time.
   std::vector<int> order;
@@ -636,6 +645,13 @@ Status Model::plan() {
     tensors_[i].wide = reinterpret_cast<int16_t*>(arena_ + p);
     pack_s8_s16(reinterpret_cast<const int8_t*>(tensors_[i].data), N, K, tensors_[i].wide);
     p += align16(packed_s16_elems(N, K) * 2);
+    if (quad[i]) {
+      tensors_[i].quad = reinterpret_cast<int8_t*>(arena_ + p);
+      p += align16(packed_q4_bytes(N, K));
+      tensors_[i].wsum = reinterpret_cast<int32_t*>(arena_ + p);
+      p += align16(static_cast<size_t>(N) * 4);
+      pack_s8_q4(reinterpret_cast<const int8_t*>(tensors_[i].data), N, K, tensors_[i].quad, tensors_[i].wsum);
+    }
   }
   for (int id : order) tensors_[id].data = arena_ + persistent + offset[id];
   scratch_ = arena_ + persistent + act;
@@ -669,7 +685,7 @@ Status Model::invoke(KernelPath path) {
         if (T(0).dtype == DType::kInt16) {
           conv1d_s16_s8(p, reinterpret_cast<const int16_t*>(T(0).data), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path);
         } else {
-          conv1d_s8(p, i8(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path);
+          conv1d_s8(p, i8(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path, PackedQ4{T(1).quad, T(1).wsum});
         }
         break;
       }
@@ -698,7 +714,8 @@ Status Model::invoke(KernelPath path) {
         break;
       case OpCode::kLstm: {
         LstmParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0] / 4, T(0).zero_point, op.p[0], op.p[1], op.p[2], op.p[3], op.p[4]};
-        lstm_s8(p, i8(0), i8(1), i8(2), T(1).wide, T(2).wide, i32(3), ChannelQuant{i32(4), i32(5)}, ChannelQuant{i32(6), i32(7)}, o8(8), scratch_, path);
+        lstm_s8(p, i8(0), i8(1), i8(2), T(1).wide, T(2).wide, i32(3), ChannelQuant{i32(4), i32(5)}, ChannelQuant{i32(6), i32(7)}, o8(8), scratch_, path,
+                PackedQ4{T(1).quad, T(1).wsum});
         break;
       }
       case OpCode::kAttention: {

@@ -88,6 +88,8 @@ struct Tensor {
   int32_t zero_point = 0;
   const uint8_t* data = nullptr;  // constants: into the file copy; activations: into the arena (set at plan)
   int16_t* wide = nullptr;        // int8 weights widened and packed for the optimized path (persistent arena)
+  int8_t* quad = nullptr;         // int8 weights packed in quads for the 8-bit VNNI GEMM (persistent arena), or null
+  int32_t* wsum = nullptr;        // their row sums
   int producer = -2;              // op index, -1 for model inputs, -2 none
   int last_use = -1;
 };
