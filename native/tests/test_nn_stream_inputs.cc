@@ -134,8 +134,9 @@ ECG_TEST(nn_v21_spec_rejects_unknown_codes_and_bad_fields) {
   ECG_CHECK(!loads(nw, "needs a template window"));
 }
 
-ECG_TEST(nn_v21_stream_inputs_match_the_definitions_bit_for_bit) {
-  auto f = v21_model(7, 64, {1, 2, 3, 4, 5, 6}, {1, 2}, 4).build();  // small window: the template moves
+namespace {
+void stream_matches_definitions(const std::vector<uint8_t>& rr_codes, const std::vector<uint8_t>& channels, int window) {
+  auto f = v21_model(7, 64, rr_codes, channels, window).build();
   nn::Model model;
   ECG_CHECK(model.load(f.data(), f.size()) == Status::kOk);
   auto* s = new classify::BeatStream();
@@ -153,17 +154,17 @@ ECG_TEST(nn_v21_stream_inputs_match_the_definitions_bit_for_bit) {
   int mismatched_rr = 0, mismatched_in = 0, mismatched_probs = 0;
   auto check = [&](const classify::LabelledBeat& b) {
     ECG_CHECK(b.sample == peaks[k]);
-    const bool last = k + 1 == peaks.size();
-    for (int j = 0; j < 6; j++) {
-      const float want = static_cast<float>(e.rr[k][model.spec().rr_features[j]]);
-      // the last beat's post-RR is final before the end of the stream (clamp max), not its pre-RR
-      if (!(last && (j == 1 || j == 3 || j == 5)) && std::memcmp(&want, &b.rr[j], 4) != 0) mismatched_rr++;
+    for (int j = 0; j < model.spec().n_rr; j++) {
+      const int code = model.spec().rr_features[j];
+      const float want = static_cast<float>(e.rr[k][code]);
+      if (std::memcmp(&want, &b.rr[j], 4) != 0) mismatched_rr++;
     }
     if (std::memcmp(s->beat_input(), e.input[k].data(), e.input[k].size() * 4) != 0) mismatched_in++;
     float probs[16];
     int label = -1;
     ECG_CHECK(model.classify(e.input[k].data(), b.rr, probs, &label) == Status::kOk);
     if (label != b.label || std::memcmp(probs, b.probs, 5 * 4) != 0) mismatched_probs++;
+    for (int j = model.spec().n_rr; j < 8; j++) ECG_CHECK(b.rr[j] == 0.f);
     k++;
   };
   size_t pk = 0;
@@ -180,9 +181,13 @@ ECG_TEST(nn_v21_stream_inputs_match_the_definitions_bit_for_bit) {
   ECG_CHECK(mismatched_in == 0);
   ECG_CHECK(mismatched_probs == 0);
   // the template channel is not trivially zero after the first beat, and is zero on it
-  bool first_zero = true, later_nonzero = false;
-  for (int i = 0; i < 64; i++) { first_zero = first_zero && e.input[0][i * 2 + 1] == 0.f; later_nonzero = later_nonzero || e.input[5][i * 2 + 1] != 0.f; }
-  ECG_CHECK(first_zero && later_nonzero);
+  const int C = static_cast<int>(channels.size());
+  for (int c = 0; c < C; c++) {
+    if (channels[c] != 2) continue;
+    bool first_zero = true, later_nonzero = false;
+    for (int i = 0; i < 64; i++) { first_zero = first_zero && e.input[0][i * C + c] == 0.f; later_nonzero = later_nonzero || e.input[5][i * C + c] != 0.f; }
+    ECG_CHECK(first_zero && later_nonzero);
+  }
   // irregularity is 0 on the first beat and positive on this irregular rhythm
   ECG_CHECK(e.rr[0][5] == 0.0 && e.rr[10][5] > 0.01);
 
@@ -200,4 +205,41 @@ ECG_TEST(nn_v21_stream_inputs_match_the_definitions_bit_for_bit) {
   ECG_CHECK(k == peaks.size());
   ECG_CHECK(mismatched_rr == 0 && mismatched_in == 0 && mismatched_probs == 0);
   delete s;
+}
+}  // namespace
+
+ECG_TEST(nn_v21_stream_inputs_match_the_definitions_bit_for_bit) {
+  stream_matches_definitions({1, 2, 3, 4, 5, 6}, {1, 2}, 4);  // the shipped layout, a small window: the template moves
+  stream_matches_definitions({6, 5, 3}, {2, 1}, 16);          // a subset in another order, template channel first
+  stream_matches_definitions({5, 1}, {2}, 1);                 // template channel only, window 1 (previous beat)
+}
+
+ECG_TEST(nn_v21_fuzzed_specs_never_crash_the_stream) {
+  const auto good = v21_model(11, 64, {1, 2, 3, 4, 5, 6}, {1, 2}, 16).build();
+  std::mt19937 g(29);
+  std::vector<int32_t> x(3000);
+  for (size_t i = 0; i < x.size(); i++) x[i] = static_cast<int32_t>(4096 * 80 * std::sin(i * 0.1)) + static_cast<int32_t>(g() % 100000);
+  int loaded = 0;
+  for (int trial = 0; trial < 400; trial++) {
+    std::vector<uint8_t> f = good;
+    const int n = 1 + static_cast<int>(g() % 3);
+    for (int k = 0; k < n; k++) {
+      const size_t off = 64 + (g() % 2 ? 19 + g() % 13 : 64 + g() % 16);  // n_rr, RR codes, windows; the 2.1 extension
+      f[off] = static_cast<uint8_t>(g() % 4 == 0 ? g() % 256 : g() % 8);
+    }
+    nn_test::Builder::reseal(f);
+    nn::Model m;
+    if (m.load(f.data(), f.size()) != Status::kOk) { ECG_CHECK(std::strlen(m.error()) > 0); continue; }
+    loaded++;
+    auto* s = new classify::BeatStream();
+    if (s->init(&m, 40) == Status::kOk) {
+      classify::LabelledBeat out[8];
+      for (int64_t p = 200; p < 2800; p += 150 + static_cast<int64_t>(g() % 200)) s->push_peak(p);
+      ECG_CHECK(s->push_filtered(x.data(), static_cast<int>(x.size()), 0) == Status::kOk);
+      while (s->poll(out, 8) > 0) {}
+      while (s->flush(out, 8) > 0) {}
+    }
+    delete s;
+  }
+  ECG_CHECK(loaded > 0);
 }
