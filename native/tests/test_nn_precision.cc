@@ -36,7 +36,124 @@ nn_test::Builder precise_model(uint32_t seed) {
   }
   return b;
 }
+// precise_model plus a residual convolution: conv2 (p1 → c2, k5, 8→12) gets a residual r = conv_k1(p1) [16, 12]
+// added in its accumulator (9 slots).
+nn_test::Builder residual_model(uint32_t seed, int res_shift_lo = 30, int res_shift_hi = 34) {
+  nn_test::Builder b = precise_model(seed);
+  std::mt19937 g(seed + 100);
+  size_t conv2 = 0;
+  int seen = 0;
+  for (size_t i = 0; i < b.ops.size(); i++) if (b.ops[i].code == 1 && ++seen == 2) conv2 = i;
+  const uint16_t p1 = b.ops[conv2].t[0];
+  const uint16_t r = b.act(1, {16, 12}, 0.05f, 7);
+  nn_test::TOp rop{1, {p1, b.constant<int8_t>(1, {12, 1, 8}, nn_test::random_vec<int8_t>(g, 96, -127, 127)), b.constant<int32_t>(3, {12}, nn_test::random_vec<int32_t>(g, 12, -3000, 3000)),
+                       b.constant<int32_t>(3, {12}, nn_test::random_vec<int32_t>(g, 12, 1 << 30, 0x7fffffff)), b.constant<int32_t>(3, {12}, nn_test::random_vec<int32_t>(g, 12, 37, 39)), r},
+                   {0, -128, 127}};
+  nn_test::TOp& c2 = b.ops[conv2];
+  const uint16_t out = c2.t.back();
+  c2.t.pop_back();
+  c2.t.push_back(r);
+  c2.t.push_back(b.constant<int32_t>(3, {12}, nn_test::random_vec<int32_t>(g, 12, 1 << 30, 0x7fffffff)));
+  c2.t.push_back(b.constant<int32_t>(3, {12}, nn_test::random_vec<int32_t>(g, 12, res_shift_lo, res_shift_hi)));
+  c2.t.push_back(out);
+  b.ops.insert(b.ops.begin() + static_cast<long>(conv2), rop);
+  return b;
+}
 }  // namespace
+
+ECG_TEST(nn_conv1d_residual_reference_and_optimized_are_bit_identical) {
+  for (int trial = 0; trial < 40; trial++) {
+    const int T = trial < 8 ? 1 + trial : 3 + static_cast<int>(rng() % 50), cin = 1 + static_cast<int>(rng() % 24), cout = 1 + static_cast<int>(rng() % 40), k = 1 + static_cast<int>(rng() % 7);
+    Conv1dParams p{T, cin, cout, k, static_cast<int>(rng() % k), static_cast<int32_t>(rng() % 256) - 128, static_cast<int32_t>(rng() % 256) - 128, -128, 127};
+    if (trial % 2) p.act_min = p.out_zp;
+    auto in = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(T) * cin, -128, 127);
+    auto res = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(T) * cout, -128, 127);
+    auto w = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(cout) * k * cin, -127, 127);
+    auto bias = nn_test::random_vec<int32_t>(rng, cout, -100000, 100000);
+    auto m = nn_test::random_vec<int32_t>(rng, cout, 1 << 30, 0x7fffffff), rm = nn_test::random_vec<int32_t>(rng, cout, 1 << 30, 0x7fffffff);
+    auto s = nn_test::random_vec<int32_t>(rng, cout, 36, 44);
+    auto rs = nn_test::random_vec<int32_t>(rng, cout, trial % 3 ? 18 : 31, trial % 3 ? 40 : 60);  // residual multipliers ≫ 1 and < 1
+    const int32_t rzp = static_cast<int32_t>(rng() % 256) - 128;
+    std::vector<int16_t> w16(packed_s16_elems(cout, k * cin));
+    pack_s8_s16(w.data(), cout, k * cin, w16.data());
+    std::vector<int8_t> wq(packed_q4_bytes(cout, k * cin));
+    std::vector<int32_t> ws(cout);
+    pack_s8_q4(w.data(), cout, k * cin, wq.data(), ws.data());
+    std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p));
+    const ConvResidual cr{res.data(), rzp, rm.data(), rs.data()};
+    std::vector<int8_t> ref(static_cast<size_t>(T) * cout);
+    conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference, {}, cr);
+    // one output against the definition
+    const int t = T / 2, co = cout / 2;
+    int64_t acc = bias[co];
+    for (int j = 0; j < k; j++) {
+      const int ti = t + j - p.pad_left;
+      if (ti < 0 || ti >= T) continue;
+      for (int c = 0; c < cin; c++) acc += w[(static_cast<size_t>(co) * k + j) * cin + c] * (in[static_cast<size_t>(ti) * cin + c] - p.in_zp);
+    }
+    acc += requantize(res[static_cast<size_t>(t) * cout + co] - rzp, rm[co], rs[co]);
+    ECG_CHECK(ref[static_cast<size_t>(t) * cout + co] == static_cast<int8_t>(clamp_i32(requantize(static_cast<int32_t>(acc), m[co], s[co]) + p.out_zp, p.act_min, p.act_max)));
+    const int best = simd_level();
+    for (int l = 0; l <= best; l++) {
+      set_simd_level(l);
+      for (int quad = 0; quad < 2; quad++) {
+        std::vector<int8_t> o(ref.size(), 9);
+        conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized,
+                  quad ? PackedQ4{wq.data(), ws.data()} : PackedQ4{}, cr);
+        ECG_CHECK(o == ref);
+      }
+    }
+    set_simd_level(best);
+  }
+}
+
+ECG_TEST(nn_model_with_residual_conv_loads_paths_agree_and_bounds_are_checked) {
+  {
+    auto file = residual_model(21).build();
+    Model m;
+    const Status st = m.load(file.data(), file.size());
+    if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
+    ECG_CHECK(st == Status::kOk);
+    std::mt19937 g(8);
+    std::normal_distribution<float> nd(0.f, 1.f);
+    int distinct = 0;
+    std::vector<int16_t> last;
+    for (int beat = 0; beat < 100; beat++) {
+      float x[32], rr[4], p1[5], p2[5];
+      for (float& v : x) v = nd(g) * 2;
+      for (float& v : rr) v = 1 + nd(g) * 0.3f;
+      int l1 = -1, l2 = -2;
+      ECG_CHECK(m.classify(x, rr, p1, &l1, KernelPath::kReference) == Status::kOk);
+      std::vector<int16_t> lg1(m.logits(), m.logits() + 5);
+      ECG_CHECK(m.classify(x, rr, p2, &l2, KernelPath::kOptimized) == Status::kOk);
+      std::vector<int16_t> lg2(m.logits(), m.logits() + 5);
+      ECG_CHECK(l1 == l2 && lg1 == lg2);
+      distinct += lg1 != last;
+      last = lg1;
+    }
+    ECG_CHECK(distinct > 20);
+  }
+  {  // residual multipliers so large that the accumulator could overflow: rejected at load
+    auto file = residual_model(22, 1, 2).build();
+    Model m;
+    ECG_CHECK(m.load(file.data(), file.size()) == Status::kBadFormat);
+    ECG_CHECK(std::strstr(m.error(), "int32 accumulation") != nullptr);
+  }
+  {  // a residual of the wrong shape
+    auto b = residual_model(23);
+    for (auto& op : b.ops) if (op.code == 1 && op.t.size() == 9) b.tensors[op.t[5]].shape = {16, 11};
+    auto file = b.build();
+    Model m;
+    ECG_CHECK(m.load(file.data(), file.size()) == Status::kBadFormat);
+  }
+  {  // 7 or 8 tensors: neither the plain nor the residual form
+    auto b = residual_model(24);
+    for (auto& op : b.ops) if (op.code == 1 && op.t.size() == 9) op.t.erase(op.t.begin() + 6);
+    auto file = b.build();
+    Model m;
+    ECG_CHECK(m.load(file.data(), file.size()) == Status::kBadFormat);
+  }
+}
 
 ECG_TEST(nn_conv1d_s16_input_reference_and_optimized_are_bit_identical) {
   for (int trial = 0; trial < 40; trial++) {
@@ -159,7 +276,7 @@ ECG_TEST(nn_model_rejects_bad_int16_beat_and_gap_variants) {
 }
 
 ECG_TEST(nn_model_precise_variant_fuzz_mutations_never_crash) {
-  const auto base = precise_model(16).build();
+  const auto base = residual_model(16).build();
   std::mt19937 g(99);
   int loaded = 0, rejected = 0;
   float x[32], rr[4], p[5];

@@ -47,6 +47,8 @@ interface Node {
   consumers: number;
   fusedConcat?: Node; // dense: its input concat is fused (dense2)
   fusedInto?: Node; // concat: emitted as part of this dense
+  fusedConv?: Node; // add: one input is this convolution, emitted as one conv1d with the other input as residual
+  fusedIntoAdd?: Node; // conv: emitted by this add
 }
 
 const layerClass = (l: tf.layers.Layer) => l.getClassName();
@@ -64,7 +66,7 @@ const outShape = (l: tf.layers.Layer): number[] => {
 const cfg = (l: tf.layers.Layer) => l.getConfig() as Record<string, unknown>;
 
 /** Builds the fused graph of a model (in topological order). */
-function buildGraph(model: tf.LayersModel): { nodes: Node[]; byLayer: Map<string, Node>; beat: Node; rr: Node; logits: Node } {
+function buildGraph(model: tf.LayersModel, fuseResidual = true): { nodes: Node[]; byLayer: Map<string, Node>; beat: Node; rr: Node; logits: Node } {
   const byLayer = new Map<string, Node>();
   const nodes: Node[] = [];
   const consumers = new Map<string, number>();
@@ -198,6 +200,19 @@ function buildGraph(model: tf.LayersModel): { nodes: Node[]; byLayer: Map<string
     n.fusedConcat = c;
     c.fusedInto = n;
   }
+  // Fuse conv → Add(·, residual) into one conv1d that adds the residual in its int32 accumulator: the convolution's
+  // output is never rounded to 8 bits before the sum (one rounding instead of two at each residual connection).
+  if (fuseResidual) {
+    for (const n of nodes) {
+      if (n.kind !== 'add' || n.inputs.length !== 2) continue;
+      const ok = (c: Node) => c.kind === 'conv' && !c.relu && c.consumers === 1 && c.inputs[0] !== beat && c.shape.join() === n.shape.join() && n.shape.length === 2;
+      const [a, b] = n.inputs as [Node, Node];
+      const c = ok(a) ? a : ok(b) ? b : null;
+      if (!c || (c === a ? b : a) === c) continue;
+      n.fusedConv = c;
+      c.fusedIntoAdd = n;
+    }
+  }
   return { nodes, byLayer, beat, rr, logits: last.inputs[0]! };
 }
 
@@ -262,6 +277,8 @@ export interface QuantizeOptions {
   batch?: number;
   /** Keep the beat input at 16 bits when only convolutions read it (default true; false: int8 as format 2.0 files). */
   beat16?: boolean;
+  /** Fuse each residual Add into the convolution before it (one conv1d with a residual input; default true). */
+  fuseResidual?: boolean;
   /** Give the global average pooling output its own calibrated scale (default true; false: the input's, format 2.0). */
   gapRequant?: boolean;
   /** Activation range: 'minmax' (default) or a two-sided percentile clip, e.g. 1e-4 drops the 0.01 % extremes. */
@@ -271,7 +288,7 @@ export interface QuantizeOptions {
 
 /** Quantizes `model` with activation ranges from `calib` (training beats only) into .ecgm bytes. */
 export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, calib: Calibration, opts: QuantizeOptions = {}): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
-  const { nodes, beat, rr, logits } = buildGraph(model);
+  const { nodes, beat, rr, logits } = buildGraph(model, opts.fuseResidual !== false);
   const T = spec.input.length;
   const CH = spec.input.channels?.length ?? 1; // beat input [T, CH]
   const nRR = spec.input.rr.features.length;
@@ -405,7 +422,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       report.ops.push({ op: 'softmax', layer: n.layer.name });
       continue;
     }
-    if (n.fusedInto) continue; // emitted by its dense2
+    if (n.fusedInto || n.fusedIntoAdd) continue; // emitted by its dense2 / its add
     const oq = q.get(n)!;
     const clampLo = (relu: boolean) => (relu ? oq.zp : -128);
     if (n.fusedConcat) {
@@ -527,6 +544,28 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
         break;
       }
       case 'add': {
+        if (n.fusedConv) {
+          // conv1d with residual: acc = bias + Σ w·(x − zp) + rq(r − zp_r, s_r / (s_x·s_w,o)); out = clamp(zp + rq(acc, s_x·s_w,o / s_out))
+          const c = n.fusedConv;
+          const res = n.inputs[0] === c ? n.inputs[1]! : n.inputs[0]!;
+          const qx = q.get(c.inputs[0]!)!, qr = q.get(res)!;
+          const fanIn = c.fanIn!, cout = c.cout!;
+          const { q: wq, s: ws } = quantWeights(c.w!, fanIn, cout);
+          const sx = qx.scale;
+          const bias = new Int32Array(cout), mult = new Int32Array(cout), shift = new Int32Array(cout), rm = new Int32Array(cout), rs = new Int32Array(cout);
+          for (let o = 0; o < cout; o++) {
+            bias[o] = Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(c.b![o]! / (sx * ws[o]!))));
+            [mult[o], shift[o]] = quantizeMultiplier((sx * ws[o]!) / oq.scale);
+            [rm[o], rs[o]] = quantizeMultiplier(qr.scale / (sx * ws[o]!));
+          }
+          const k = cfg(c.layer).kernelSize as number;
+          const ids = [cst('int8', [cout, k, fanIn / k], wq), cst('int32', [cout], bias), cst('int32', [cout], mult), cst('int32', [cout], shift)];
+          const rIds = [cst('int32', [cout], rm), cst('int32', [cout], rs)];
+          const out = act(n);
+          ops.push({ op: 'conv1d', tensors: [tid.get(c.inputs[0]!)!, ...ids, tid.get(res)!, ...rIds, out], params: [Math.floor((k - 1) / 2), clampLo(n.relu), 127] });
+          report.ops.push({ op: 'conv1d+add', layer: n.outLayer });
+          continue;
+        }
         const qa = inQ[0]!, qb = inQ[1]!;
         const ra = qa.scale / oq.scale, rb = qb.scale / oq.scale;
         const shift = Math.max(1, Math.min(62, 30 - Math.floor(Math.log2(Math.max(ra, rb)))));

@@ -4,6 +4,7 @@
 // the weights widened and packed at load. Both compute the same exact int32 sums.
 #include "kernels.h"
 #include "quant.h"
+#include "simd_avx2.h"
 
 namespace ecg {
 namespace nn {
@@ -19,7 +20,7 @@ size_t conv1d_s8_scratch_bytes(const Conv1dParams& p) {
 }
 
 static void conv1d_s8_ref(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int32_t* bias, ChannelQuant q,
-                          int8_t* out) {
+                          int8_t* out, ConvResidual res) {
   for (int t = 0; t < p.T; t++) {
     for (int co = 0; co < p.cout; co++) {
       int32_t acc = bias[co];
@@ -30,14 +31,44 @@ static void conv1d_s8_ref(const Conv1dParams& p, const int8_t* in, const int8_t*
         const int8_t* wk = w + (static_cast<size_t>(co) * p.k + j) * p.cin;
         for (int c = 0; c < p.cin; c++) acc += static_cast<int32_t>(wk[c]) * (static_cast<int32_t>(x[c]) - p.in_zp);
       }
+      if (res.r) acc += requantize(res.r[static_cast<size_t>(t) * p.cout + co] - res.zp, res.mult[co], res.shift[co]);  // bounded at load
       const int32_t y = sat_i32(static_cast<int64_t>(requantize(acc, q.mult[co], q.shift[co])) + p.out_zp);
       out[static_cast<size_t>(t) * p.cout + co] = static_cast<int8_t>(clamp_i32(y, p.act_min, p.act_max));
     }
   }
 }
 
+// acc[t][o] += rq(r[t][o] − zp, mult[o], shift[o]) (the load-time bound keeps the sum inside int32).
+#ifdef ECG_NN_AVX2
+__attribute__((target("avx2"))) static void add_residual_avx2(int32_t* acc, int rows, int n, ConvResidual res) {
+  int c = 0;
+  const __m256i zp = _mm256_set1_epi32(res.zp);
+  for (; c + 8 <= n; c += 8) {
+    const avx2::Rq8 q = avx2::rq8_prepare(res.mult + c, res.shift + c);
+    for (int r = 0; r < rows; r++) {
+      const size_t o = static_cast<size_t>(r) * n + c;
+      const __m256i x = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(res.r + o))), zp);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + o), _mm256_add_epi32(avx2::load8(acc + o), avx2::rq8_apply(q, x)));
+    }
+  }
+  for (; c < n; c++)
+    for (int r = 0; r < rows; r++) acc[static_cast<size_t>(r) * n + c] += requantize(res.r[static_cast<size_t>(r) * n + c] - res.zp, res.mult[c], res.shift[c]);
+}
+#endif
+
+static void add_residual(int32_t* acc, int rows, int n, ConvResidual res) {
+#ifdef ECG_NN_AVX2
+  if (avx2::available()) {
+    add_residual_avx2(acc, rows, n, res);
+    return;
+  }
+#endif
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < n; c++) acc[static_cast<size_t>(r) * n + c] += requantize(res.r[static_cast<size_t>(r) * n + c] - res.zp, res.mult[c], res.shift[c]);
+}
+
 static void conv1d_s8_opt(const Conv1dParams& p, const int8_t* in, const int16_t* w16, const int32_t* bias, ChannelQuant q,
-                          int8_t* out, void* scratch, PackedQ4 q4) {
+                          int8_t* out, void* scratch, PackedQ4 q4, ConvResidual res) {
   // No im2col: row t of the im2col matrix is the k·cin contiguous values of the padded input starting at row t,
   // so the GEMM reads the padded input with a row stride of cin.
   const int kc = p.k * p.cin;
@@ -64,15 +95,16 @@ static void conv1d_s8_opt(const Conv1dParams& p, const int8_t* in, const int16_t
     for (size_t i = 0; i < tail; i++) xp[lead + body + i] = 0;
     gemm_packed_s16_lda(xp, p.cin, p.T, w16, p.cout, kc, bias, acc);
   }
+  if (res.r) add_residual(acc, p.T, p.cout, res);
   requant_rows_s8(acc, p.T, p.cout, q.mult, q.shift, p.out_zp, p.act_min, p.act_max, out);
 }
 
 void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
-               ChannelQuant q, int8_t* out, void* scratch, KernelPath path, PackedQ4 q4) {
+               ChannelQuant q, int8_t* out, void* scratch, KernelPath path, PackedQ4 q4, ConvResidual res) {
   if (path == KernelPath::kOptimized && w16 && scratch) {
-    conv1d_s8_opt(p, in, w16, bias, q, out, scratch, q4);
+    conv1d_s8_opt(p, in, w16, bias, q, out, scratch, q4, res);
   } else {
-    conv1d_s8_ref(p, in, w, bias, q, out);
+    conv1d_s8_ref(p, in, w, bias, q, out, res);
   }
 }
 

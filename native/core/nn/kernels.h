@@ -63,8 +63,16 @@ struct Conv1dParams {
   int32_t in_zp, out_zp, act_min, act_max;
 };
 size_t conv1d_s8_scratch_bytes(const Conv1dParams& p);
+/** Optional residual added in the accumulator (a convolution fused with the residual Add after it, one rounding):
+ *  acc[t][o] += rq(r[t][o] − zp, mult[o], shift[o]) before the output requantization; r is [T, cout] int8. */
+struct ConvResidual {
+  const int8_t* r = nullptr;
+  int32_t zp = 0;
+  const int32_t* mult = nullptr;
+  const int32_t* shift = nullptr;
+};
 void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
-               ChannelQuant q, int8_t* out, void* scratch, KernelPath path, PackedQ4 q4 = {});
+               ChannelQuant q, int8_t* out, void* scratch, KernelPath path, PackedQ4 q4 = {}, ConvResidual res = {});
 
 /** The same convolution on an int16 input with zero point 0 (p.in_zp ignored), k·cin ≤ 257; scratch as conv1d_s8. */
 void conv1d_s16_s8(const Conv1dParams& p, const int16_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,

@@ -287,19 +287,38 @@ Status Model::check_op(int i) {
   switch (op.code) {
     case OpCode::kConv1d: {
       const bool in16 = T(0).dtype == DType::kInt16;  // a 16-bit input (zero point 0), e.g. the beat
-      if (!nslots(6) || !need(0, in16 ? DType::kInt16 : DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 3) || !need(2, DType::kInt32, true, 1) || !need(5, DType::kInt8, false, 2)) return Status::kBadFormat;
+      // 6 slots, or 9 with a residual fused in (2.1): in, w, bias, mult, shift, residual [T, cout], res_mult, res_shift, out
+      const bool resid = op.n == 9;
+      if (!resid && !nslots(6)) return Status::kBadFormat;
+      const int os = resid ? 8 : 5;
+      if (!need(0, in16 ? DType::kInt16 : DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 3) || !need(2, DType::kInt32, true, 1) || !need(os, DType::kInt8, false, 2)) return Status::kBadFormat;
       const int Tn = dim(0, 0), cin = dim(0, 1), cout = dim(1, 0), k = dim(1, 1);
       if (in16 && T(0).zero_point != 0) return bad("an int16 input must have zero point 0");
       if (in16 && static_cast<int64_t>(k) * cin > 257) return bad("k * cin must be at most 257 for an int16 input (exact int32 accumulation)");
       if (!bias_ok(2)) return Status::kBadFormat;
       if (dim(1, 2) != cin) return bad("weights [cout, k, cin] do not match the input channels");
       if (dim(2, 0) != cout) return bad("bias length does not match the output channels");
-      if (dim(5, 0) != Tn || dim(5, 1) != cout) return bad("output shape must be [T, cout] of the input's T and the weights' cout");
+      if (dim(os, 0) != Tn || dim(os, 1) != cout) return bad("output shape must be [T, cout] of the input's T and the weights' cout");
+      if (resid) {
+        if (in16) return bad("a residual needs an int8 input");
+        if (!need(5, DType::kInt8, false, 2) || dim(5, 0) != Tn || dim(5, 1) != cout) return bad("the residual must be an int8 activation [T, cout]");
+        if (!check_requant_vec(6, 7, cout)) return Status::kBadFormat;
+        // |bias| + |Σ w·(x − zp)| + |rq(r − zp_r)| must stay inside int32 for every channel.
+        const uint8_t* b = T(2).data;
+        const uint8_t* rm = T(6).data;
+        const uint8_t* rs = T(7).data;
+        const int64_t sum_max = static_cast<int64_t>(k) * cin * 255 * 127;
+        for (int o = 0; o < cout; o++) {
+          const int64_t bb = rdi32(b + 4 * o);
+          const int64_t r_max = requantize(255, rdi32(rm + 4 * o), rdi32(rs + 4 * o));
+          if ((bb < 0 ? -bb : bb) + sum_max + r_max >= (int64_t{1} << 31)) return bad("bias, inputs and residual too large for int32 accumulation");
+        }
+      }
       if (!check_requant_vec(3, 4, cout)) return Status::kBadFormat;
       if (op.p[0] < 0 || op.p[0] >= k) return bad("pad_left must be in 0..k-1");
       if (!clamp_ok(op.p[1], op.p[2], DType::kInt8)) return bad("activation clamp is outside int8 or min > max");
       if (static_cast<int64_t>(k) * cin * 255 * 127 >= (int64_t{1} << 31) - (int64_t{1} << 30)) return bad("k * cin too large for int32 accumulation");
-      Conv1dParams p{Tn, cin, cout, k, op.p[0], T(0).zero_point, T(5).zero_point, op.p[1], op.p[2]};
+      Conv1dParams p{Tn, cin, cout, k, op.p[0], T(0).zero_point, T(os).zero_point, op.p[1], op.p[2]};
       op.scratch = conv1d_s8_scratch_bytes(p);
       return Status::kOk;
     }
@@ -681,11 +700,14 @@ Status Model::invoke(KernelPath path) {
     auto T = [&](int s) -> const Tensor& { return tensors_[op.t[s]]; };
     switch (op.code) {
       case OpCode::kConv1d: {
-        Conv1dParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0], T(1).dims[1], op.p[0], T(0).zero_point, T(5).zero_point, op.p[1], op.p[2]};
+        const int os = op.n == 9 ? 8 : 5;
+        Conv1dParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0], T(1).dims[1], op.p[0], T(0).zero_point, T(os).zero_point, op.p[1], op.p[2]};
         if (T(0).dtype == DType::kInt16) {
-          conv1d_s16_s8(p, reinterpret_cast<const int16_t*>(T(0).data), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path);
+          conv1d_s16_s8(p, reinterpret_cast<const int16_t*>(T(0).data), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(os), scratch_, path);
         } else {
-          conv1d_s8(p, i8(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(5), scratch_, path, PackedQ4{T(1).quad, T(1).wsum});
+          ConvResidual res;
+          if (op.n == 9) res = ConvResidual{i8(5), T(5).zero_point, i32(6), i32(7)};
+          conv1d_s8(p, i8(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(os), scratch_, path, PackedQ4{T(1).quad, T(1).wsum}, res);
         }
         break;
       }
