@@ -49,6 +49,7 @@ interface Node {
   fusedInto?: Node; // concat: emitted as part of this dense
   fusedConv?: Node; // add: one input is this convolution, emitted as one conv1d with the other input as residual
   fusedIntoAdd?: Node; // conv: emitted by this add
+  fuseOptions?: Node[]; // add: the convolution inputs that could be fused
 }
 
 const layerClass = (l: tf.layers.Layer) => l.getClassName();
@@ -207,10 +208,12 @@ function buildGraph(model: tf.LayersModel, fuseResidual = true): { nodes: Node[]
       if (n.kind !== 'add' || n.inputs.length !== 2) continue;
       const ok = (c: Node) => c.kind === 'conv' && !c.relu && c.consumers === 1 && c.inputs[0] !== beat && c.shape.join() === n.shape.join() && n.shape.length === 2;
       const [a, b] = n.inputs as [Node, Node];
-      const c = ok(a) ? a : ok(b) ? b : null;
-      if (!c || (c === a ? b : a) === c) continue;
-      n.fusedConv = c;
-      c.fusedIntoAdd = n;
+      if (a === b) continue;
+      const opts = [a, b].filter(ok);
+      if (!opts.length) continue;
+      n.fuseOptions = opts; // resolved after calibration: the branch with the wider range (coarser 8-bit grid) is fused
+      n.fusedConv = opts[0];
+      opts[0]!.fusedIntoAdd = n;
     }
   }
   return { nodes, byLayer, beat, rr, logits: last.inputs[0]! };
@@ -343,6 +346,16 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       lstmInputs.set(n, arr);
     }
     tf.dispose(outs);
+  }
+  // Residual fusion: when both inputs of an Add are fusable convolutions, fuse the one with the wider calibrated
+  // range: its 8-bit output would be the coarser, so keeping it in the accumulator saves the larger rounding error.
+  for (const n of nodes) {
+    if (!n.fuseOptions || n.fuseOptions.length < 2) continue;
+    const width = (c: Node) => { const k = probe.indexOf(c); return k >= 0 ? hi[k]! - lo[k]! : 0; };
+    const best = n.fuseOptions.reduce((x, y) => (width(y) > width(x) ? y : x));
+    n.fusedConv!.fusedIntoAdd = undefined;
+    n.fusedConv = best;
+    best.fusedIntoAdd = n;
   }
   const report: QuantizeReport = { ops: [], ranges: {}, lstm: [] };
   // ---- quantization parameters of every tensor
