@@ -15,7 +15,9 @@ const help = `Usage: ecg-edge export <model-dir> --out <file.ecgm> [--calibratio
 Quantizes a model written by \`ecg-edge train\` into the int8 model file format (docs/MODEL_FORMAT.md):
 per-channel symmetric int8 weights, int32 biases, batch norm folded into the convolutions, int8 activations with
 scales calibrated on TRAINING beats only (inter-patient: DS1; intra-patient: the 80% training split), int16
-logits, LSTM with int16 cell state.
+logits, LSTM with int16 cell state. For fidelity the beat input stays at 16 bits when only convolutions read it,
+a global average pooling gets its own calibrated scale, and each residual Add is folded into the convolution
+before it (the other branch added in the int32 accumulator): such files are format 2.1.
 
   --out FILE          output file (required)
   --calibration P     protocol whose training beats calibrate the scales (default: the model's spec.protocol,
