@@ -122,7 +122,9 @@ export function writeModelFile(c: ModelFileContents): Uint8Array {
   // 2.0 readers understand a file without 2.1 features: keep writing those as 2.0, byte for byte.
   const beatT = c.tensors[c.io.beat];
   const gapRequant = c.ops.some((o) => o.op === 'global_avgpool1d' && (o.params ?? []).some((p) => p !== 0));
-  const minor = specNeeds21(c.spec) || beatT?.dtype === 'int16' || gapRequant ? 1 : 0;
+  // a conv1d with a fused residual (9 slots: … out, residual, residual mult/shift) is 2.1 too
+  const fusedResidual = c.ops.some((o) => o.op === 'conv1d' && o.tensors.length > 6);
+  const minor = specNeeds21(c.spec) || beatT?.dtype === 'int16' || gapRequant || fusedResidual ? 1 : 0;
   const classBuf = encodeClasses(c.classes);
   // data section: every constant, 16-byte aligned
   const offsets: number[] = [];
