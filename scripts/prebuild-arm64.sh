@@ -11,8 +11,8 @@
 #   3. the C++ core's unit tests pass on arm64 (qemu-aarch64);
 #   4. the streaming pipeline is bit-identical host vs arm64 over synthetic signals (scripts/arch-hash.cc).
 # The arm64 node and its shared libraries come from Debian: downloaded once with apt-get using a private state
-# directory (no change to the host's dpkg architectures) and unpacked into .cache/arm64-node/ (override the
-# location with ECG_EDGE_ARM64_NODE_ROOT). The x64 build in build/ and dist/ are left untouched.
+# directory (no change to the host's dpkg architectures) and unpacked into .cache/arm64-node-<suite>/ (suite
+# ECG_EDGE_ARM64_NODE_SUITE, default trixie = Node.js 20; location ECG_EDGE_ARM64_NODE_ROOT). The x64 build in build/ and dist/ are left untouched.
 # Needs: apt-get install g++-aarch64-linux-gnu qemu-user cmake (installed automatically when run as root).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,23 +45,34 @@ trap 'rm -rf "$tmp"' EXIT
 sysroot=/usr/aarch64-linux-gnu
 
 # ---- a real arm64 Node.js from Debian ----------------------------------------------------------------------
-noderoot=${ECG_EDGE_ARM64_NODE_ROOT:-$root/.cache/arm64-node}
+# Default: Debian 13 "trixie", whose nodejs is 20.x (package.json engines: node >= 20). Set
+# ECG_EDGE_ARM64_NODE_SUITE=bookworm for Debian 12's nodejs 18.x (also N-API >= 8).
+suite=${ECG_EDGE_ARM64_NODE_SUITE:-trixie}
+mirror=${ECG_EDGE_DEBIAN_MIRROR:-http://deb.debian.org}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+noderoot=${ECG_EDGE_ARM64_NODE_ROOT:-$root/.cache/arm64-node-$suite}
 arm_node="$noderoot/root/usr/bin/node"
 if [ ! -x "$arm_node" ]; then
-  echo "== fetching Debian's nodejs:arm64 and its libraries into $noderoot (once)"
+  echo "== fetching nodejs:arm64 and its libraries from Debian $suite into $noderoot (once)"
+  [ -f "$keyring" ] || { say "missing $keyring; install it with:"; echo "  sudo apt-get install -y debian-archive-keyring" >&2; exit 2; }
   mkdir -p "$noderoot/lists/partial" "$noderoot/cache/archives/partial"
   : >"$noderoot/status"
-  # A private apt state: arm64 package lists from the host's Debian sources, an empty dpkg status (so every
-  # dependency is downloaded), nothing installed or changed on the host.
-  set -- -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Dir::State::Lists="$noderoot/lists" \
-    -o Dir::State::status="$noderoot/status" -o Dir::Cache="$noderoot/cache" -o Debug::NoLocking=1 -q
+  printf 'deb [arch=arm64 signed-by=%s] %s/debian %s main\ndeb [arch=arm64 signed-by=%s] %s/debian-security %s-security main\n' \
+    "$keyring" "$mirror" "$suite" "$keyring" "$mirror" "$suite" >"$noderoot/sources.list"
+  # A private apt state: its own sources list and package lists, an empty dpkg status (so every dependency is
+  # downloaded), nothing installed or changed on the host (no dpkg --add-architecture).
+  set -- -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Dir::Etc::sourcelist="$noderoot/sources.list" \
+    -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$noderoot/lists" -o Dir::State::status="$noderoot/status" \
+    -o Dir::Cache="$noderoot/cache" -o Debug::NoLocking=1 -q
   if ! { apt-get "$@" update && apt-get "$@" install -y --download-only --no-install-recommends nodejs; } >"$tmp/apt.log" 2>&1; then
     tail -20 "$tmp/apt.log" >&2
-    say "could not download nodejs:arm64 from the Debian archive (see above); needs access to the host's apt sources"
+    say "could not download nodejs:arm64 from $mirror/debian $suite (see above)"
     exit 1
   fi
   rm -rf "$noderoot/root.new" && mkdir -p "$noderoot/root.new"
   for d in "$noderoot"/cache/archives/*.deb; do dpkg-deb -x "$d" "$noderoot/root.new"; done
+  # Merged /usr (trixie): the /lib -> usr/lib links come from base-files, which is not unpacked here.
+  for l in lib bin sbin; do [ -e "$noderoot/root.new/$l" ] || ln -s "usr/$l" "$noderoot/root.new/$l"; done
   rm -rf "$noderoot/root" && mv "$noderoot/root.new" "$noderoot/root"
   rm -rf "$noderoot/lists" "$noderoot/cache" "$noderoot/status"   # only the unpacked tree is kept
 fi
