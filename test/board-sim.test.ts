@@ -49,6 +49,8 @@ describe('simulated board: MIT-BIH 208 end to end', () => {
     sim = await SimulatedBoard.start({ record: RECORD, seconds: SECONDS + 5, speed: SPEED, loop: false, noBuild: true });
     link = new BoardLink({ path: sim.path, clockScale: SPEED });
     const monitor = new LiveMonitor(link, { keepSamples: true });
+    const faultLog: string[] = [];
+    link.on('fault', (f: { kind: string; message: string }) => faultLog.push(`${f.kind}: ${f.message}`));
     monitor.start();
     const t0 = Date.now();
     const info = await link.connect();
@@ -61,6 +63,7 @@ describe('simulated board: MIT-BIH 208 end to end', () => {
     const st = link.stats();
     console.log(`e2e 208: ${st.blocks} blocks, ${st.samples} samples in ${wall.toFixed(1)} s wall (speed ${SPEED}); ` +
       `crc ${st.crcErrors}, malformed ${st.malformedFrames}, lost blocks ${st.droppedBlocks}, gaps ${st.gaps}, resyncs ${st.resyncs}, stalls ${st.stalls}`);
+    if (st.gaps) console.log(`e2e 208 faults: ${JSON.stringify(st)} events ${JSON.stringify(faultLog)}`);
     expect(st.crcErrors).toBe(0);
     expect(st.malformedFrames).toBe(0);
     expect(st.droppedBlocks).toBe(0);
