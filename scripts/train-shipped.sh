@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Rebuilds every shipped model under models/ from MIT-BIH: trains the float models of both protocols, exports
+# them to int8, builds the ensembles and writes the reports (docs/RESULTS.md, docs/figures/). These are the
+# exact commands behind the committed models; about 3 hours on 2 cores with the wasm engine (two chains in
+# parallel, one per protocol). Nothing here is tuned on test data: the epoch of every model is chosen on its
+# protocol's validation split (held-out DS1 records for inter-patient).
+#
+#   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|finish|all]   (default all)
+#
+# `train` writes to $RUNS (default .cache/runs), `finish` copies the runs into models/, exports and reports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${ECG_EDGE_DATA:?set ECG_EDGE_DATA to the folder holding mitdb/}"
+RUNS=${RUNS:-.cache/runs}
+CLI="node bin/ecg-edge.js"
+step=${1:-all}
+
+INTER_ARGS="--epochs 10 --dropout 0.5 --noise 0.1"
+INTRA_ARGS="--epochs 12 --n-per-epoch 20000"
+# name:arch:extra flags (commas for spaces)
+INTER_RUNS="cnn-lstm:cnn-lstm: cnn:cnn: cnn-lstm-attention:cnn-lstm-attention: resnet:resnet: cnn-lstm-focal:cnn-lstm:--loss,focal cnn-lstm-gan:cnn-lstm:--gan"
+INTRA_RUNS="cnn:cnn: cnn-lstm:cnn-lstm: cnn-lstm-attention:cnn-lstm-attention: resnet:resnet:"
+MEMBERS="cnn cnn-lstm cnn-lstm-attention resnet"
+
+chain() { # protocol args runs
+  local proto=$1 args=$2 runs=$3
+  for r in $runs; do
+    local name=${r%%:*} rest=${r#*:}
+    local arch=${rest%%:*} flags=${rest#*:}
+    # shellcheck disable=SC2086
+    $CLI train --arch "$arch" --protocol "$proto" --out "$RUNS/$proto/$name" $args ${flags//,/ } > "$RUNS/$proto-$name.log" 2>&1
+    echo "$proto $name: $(tail -n 1 "$RUNS/$proto-$name.log")"
+  done
+}
+
+if [[ $step == train || $step == all ]]; then
+  mkdir -p "$RUNS"
+  chain inter-patient "$INTER_ARGS" "$INTER_RUNS" &
+  chain intra-patient "$INTRA_ARGS" "$INTRA_RUNS" &
+  wait
+fi
+
+if [[ $step == finish || $step == all ]]; then
+  for proto in inter-patient intra-patient; do
+    runs=$INTER_RUNS; [[ $proto == intra-patient ]] && runs=$INTRA_RUNS
+    for r in $runs; do
+      name=${r%%:*}
+      src="$RUNS/$proto/$name"; dst="models/$proto/$name"
+      [[ -f $src/model.json ]] || { echo "missing run $src" >&2; exit 1; }
+      rm -rf "$dst"; mkdir -p "$dst"
+      cp "$src"/{model.json,weights.bin,spec.json,metrics.json,val-metrics.json} "$dst/"
+      $CLI eval classify --protocol "$proto" --model "$dst" --json > "$dst/test-report.json"
+      $CLI export "$dst" --out "$dst/model.ecgm" --fidelity
+    done
+    members=$(for m in $MEMBERS; do printf 'models/%s/%s,' "$proto" "$m"; done)
+    $CLI ensemble build --protocol "$proto" --members "${members%,}" --method top2-weighted --out "models/$proto/ensemble.json"
+    $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
+  done
+  $CLI export --results
+  $CLI report --protocol all
+fi
