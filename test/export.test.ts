@@ -70,3 +70,27 @@ describe('int8 export of the four architectures (fixture beats)', () => {
     });
   }
 });
+
+describe('export diagnosis: widening one activation range', () => {
+  it('widen doubles one tensor\'s range (rr or a named layer), factor 1 changes nothing, unknown names are refused', async () => {
+    await initEngine('wasm', { quiet: true });
+    const tr = await beatsOf('208');
+    seedGlobalRandom(3);
+    const model = archByName('resnet').build(spec, { seed: 3 });
+    const mspec = makeSpec('resnet', spec);
+    const cal = { n: Math.min(tr.n, 300), beats: tr.beats, rr: tr.rr };
+    const base = await quantizeModel(model, mspec, cal);
+    const same = await quantizeModel(model, mspec, cal, { widen: { rr: 1 } });
+    expect(Buffer.from(same.bytes).equals(Buffer.from(base.bytes))).toBe(true);
+    const layer = Object.keys(base.report.ranges).find((k) => k !== 'beat' && k !== 'rr')!;
+    for (const w of [{ rr: 2 }, { [layer]: 2 }]) {
+      const wide = await quantizeModel(model, mspec, cal, { widen: w });
+      expect(wide.bytes.length).toBe(base.bytes.length);
+      expect(Buffer.from(wide.bytes).equals(Buffer.from(base.bytes))).toBe(false);
+      expect(Int8Classifier.load(wide.bytes).classifyBatch(tr.beats.subarray(0, 10 * tr.beats.length / tr.n), tr.rr.subarray(0, 10 * tr.rr.length / tr.n)).n).toBe(10);
+    }
+    await expect(quantizeModel(model, mspec, cal, { widen: { no_such_layer: 2 } })).rejects.toThrow(/not an int8 activation/);
+    await expect(quantizeModel(model, mspec, cal, { widen: { rr: 0 } })).rejects.toThrow(/positive number/);
+    model.dispose();
+  });
+});

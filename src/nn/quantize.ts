@@ -284,6 +284,9 @@ export interface QuantizeOptions {
   fuseResidual?: boolean;
   /** Give the global average pooling output its own calibrated scale (default true; false: the input's, format 2.0). */
   gapRequant?: boolean;
+  /** Diagnosis: multiply the calibrated range of these int8 activations (by tfjs output layer name, as in
+   *  `report.ranges`, or 'rr') by the factor, e.g. { relu_1: 2 } = one bit less for that tensor alone. */
+  widen?: Record<string, number>;
   /** Activation range: 'minmax' (default) or a two-sided percentile clip, e.g. 1e-4 drops the 0.01 % extremes. */
   clip?: number;
   log?: (s: string) => void;
@@ -292,6 +295,13 @@ export interface QuantizeOptions {
 /** Quantizes `model` with activation ranges from `calib` (training beats only) into .ecgm bytes. */
 export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, calib: Calibration, opts: QuantizeOptions = {}): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
   const { nodes, beat, rr, logits } = buildGraph(model, opts.fuseResidual !== false);
+  const widen = opts.widen ?? {};
+  for (const [name, f] of Object.entries(widen)) {
+    if (!(f > 0 && Number.isFinite(f))) throw new Error(`widen ${name}: the factor must be a positive number, got ${f}`);
+    const ok = name === 'rr' || nodes.some((n) => n.outLayer === name && n.kind !== 'input' && n.kind !== 'softmax' && n.kind !== 'lstm');
+    if (!ok) throw new Error(`widen: '${name}' is not an int8 activation of this model (use 'rr' or a name from the export report's ranges)`);
+  }
+  const wf = (name: string) => widen[name] ?? 1;
   const T = spec.input.length;
   const CH = spec.input.channels?.length ?? 1; // beat input [T, CH]
   const nRR = spec.input.rr.features.length;
@@ -366,7 +376,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
   const beatReaders = nodes.filter((n) => n.inputs.includes(beat));
   const beat16 = opts.beat16 !== false && beatReaders.length > 0 && beatReaders.every((n) => n.kind === 'conv' && n.fanIn! <= 257);
   q.set(beat, beat16 ? { scale: Math.max(Math.abs(bLo), Math.abs(bHi), 1e-6) / 32767, zp: 0, dtype: 'int16' } : { ...asymmetric(bLo, bHi), dtype: 'int8' });
-  q.set(rr, { ...asymmetric(rrLo, rrHi), dtype: 'int8' });
+  q.set(rr, { ...asymmetric(rrLo * wf('rr'), rrHi * wf('rr')), dtype: 'int8' });
   report.ranges['beat'] = [bLo, bHi];
   report.ranges['rr'] = [rrLo, rrHi];
   const lstmInfo = new Map<Node, { cellFrac: number; hScale: number }>();
@@ -377,7 +387,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       q.set(n, { scale: m / 32767, zp: 0, dtype: 'int16' });
     } else if (n.kind === 'gap' && opts.gapRequant !== false) {
       // A mean over time spans a much narrower range than its input: its own scale keeps the head's features fine.
-      q.set(n, { ...asymmetric(lo[k]!, hi[k]!), dtype: 'int8' });
+      q.set(n, { ...asymmetric(lo[k]! * wf(n.outLayer), hi[k]! * wf(n.outLayer)), dtype: 'int8' });
     } else if (n.kind === 'maxpool' || n.kind === 'avgpool' || n.kind === 'gap' || n.kind === 'reshape' || n.kind === 'attention' || n.kind === 'clamp') {
       q.set(n, { ...q.get(n.inputs[0]!)!, dtype: 'int8' }); // same quantization as the input
     } else if (n.kind === 'lstm') {
@@ -402,7 +412,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
         a = Math.min(a, 0) < 0 ? v[Math.floor(clip * (v.length - 1))]! : a;
         b = v[Math.ceil((1 - clip) * (v.length - 1))]!;
       }
-      q.set(n, { ...asymmetric(a, b), dtype: 'int8' });
+      q.set(n, { ...asymmetric(a * wf(n.outLayer), b * wf(n.outLayer)), dtype: 'int8' });
     }
   }
   // The attention output must share its input's quantization; so must pooling (already set above).

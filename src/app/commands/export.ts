@@ -9,7 +9,7 @@ import { PROTOCOLS, checkProtocol, buildSplit, setInputs, type Protocol, type Be
 import { CLASS_NAMES, type InputSpec } from '../../train/spec.js';
 
 const help = `Usage: ecg-edge export <model-dir> --out <file.ecgm> [--calibration ${PROTOCOLS.join('|')}] [--db DIR]
-                         [--beats N] [--fidelity] [--json]
+                         [--beats N] [--fidelity] [--fidelity-on test|calibration] [--widen NAME=F,...] [--json]
        ecg-edge export --results [--models DIR]
 
 Quantizes a model written by \`ecg-edge train\` into the int8 model file format (docs/MODEL_FORMAT.md):
@@ -26,6 +26,12 @@ before it (the other branch added in the int32 accumulator): such files are form
   --beats N           calibration beats, stratified by class (default 4000)
   --fidelity          also score float vs int8 on the protocol's test beats (DS2 / intra-patient test split):
                       class agreement, macro F1 of each and the drop; written beside the model as <out>.fidelity.json
+  --fidelity-on S     with --fidelity, the beats scored: test (default) or calibration (the protocol's training
+                      beats, e.g. all of DS1: for diagnosing the quantization without looking at the test set;
+                      no .fidelity.json is written)
+  --widen NAME=F,...  diagnosis: multiply the calibrated range of these activations by F (2 = one bit less for
+                      that tensor alone; names as in the --json report's ranges, or rr) to find which tensor's
+                      quantization costs the most agreement
   --clip F            clip each activation range to its F and 1−F quantiles on the calibration beats
                       (default 0: min/max)
   --json              print the summary as JSON
@@ -116,6 +122,7 @@ export const exportCommand: CommandSpec = {
     const a = parse(argv, {
       out: { type: 'string' }, calibration: { type: 'string' }, db: { type: 'string' }, beats: { type: 'string' },
       fidelity: { type: 'boolean' }, json: { type: 'boolean' }, results: { type: 'boolean' }, models: { type: 'string' }, clip: { type: 'string' },
+      'fidelity-on': { type: 'string' }, widen: { type: 'string' },
     }, help, true);
     if (!a) return 0;
     const o = a.values as Record<string, string | boolean | undefined>;
@@ -132,6 +139,17 @@ export const exportCommand: CommandSpec = {
     if (!o.out) throw new CliError('--out <file.ecgm> is required');
     const nBeats = o.beats === undefined ? 4000 : Number(o.beats);
     if (!Number.isInteger(nBeats) || nBeats < 50 || nBeats > 200000) throw new CliError(`--beats must be an integer from 50 to 200000, got '${o.beats}'`);
+    const fidOn = (o['fidelity-on'] as string | undefined) ?? 'test';
+    if (fidOn !== 'test' && fidOn !== 'calibration') throw new CliError(`--fidelity-on must be test or calibration, got '${fidOn}'`);
+    const widen: Record<string, number> = {};
+    if (o.widen !== undefined) {
+      for (const part of String(o.widen).split(',')) {
+        const m = /^([^=]+)=([0-9.eE+-]+)$/.exec(part.trim());
+        const f = m ? Number(m[2]) : NaN;
+        if (!m || !(f > 0 && Number.isFinite(f))) throw new CliError(`--widen: expected NAME=FACTOR[,NAME=FACTOR...] with a positive factor, got '${part}'`);
+        widen[m[1]!] = f;
+      }
+    }
     const { initEngine } = await import('../../train/engine.js');
     const { loadModel } = await import('../../train/io.js');
     const { quantizeModel } = await import('../../nn/quantize.js');
@@ -147,22 +165,32 @@ export const exportCommand: CommandSpec = {
     }
     const db = mitdbOption(o.db);
     const parts: ('train' | 'val' | 'test')[] = protocol === 'inter-patient' ? ['train', 'val'] : ['train'];
-    const split = await buildSplit(protocol, db, spec.input, o.fidelity ? [...parts, 'test'] : parts);
+    const split = await buildSplit(protocol, db, spec.input, o.fidelity && fidOn === 'test' ? [...parts, 'test'] : parts);
     // Calibration: training beats only (inter-patient: DS1 = training + validation records; never DS2).
     const calSet = protocol === 'inter-patient' ? mergeSets(split.train, split.val) : split.train;
     const cal = subsetInputs(calSet, calibrationSubset(calSet, nBeats), spec.input);
     const t0 = Date.now();
     const clip = o.clip === undefined ? 0 : Number(o.clip);
     if (!(clip >= 0 && clip < 0.01)) throw new CliError(`--clip must be a fraction from 0 to 0.01 (e.g. 1e-4), got '${o.clip}'`);
-    const { bytes, report } = await quantizeModel(model, spec, cal, { clip });
+    let bytes: Uint8Array, report: Awaited<ReturnType<typeof quantizeModel>>['report'];
+    try {
+      ({ bytes, report } = await quantizeModel(model, spec, cal, { clip, widen }));
+    } catch (e) {
+      if (o.widen !== undefined && /^widen/.test((e as Error).message)) throw new CliError(`--${(e as Error).message}`);
+      throw e;
+    }
     fs.mkdirSync(path.dirname(path.resolve(o.out as string)), { recursive: true });
     fs.writeFileSync(o.out as string, bytes);
     const clf = Int8Classifier.load(o.out as string);
     const summary: Record<string, unknown> = {
       model: dir, file: o.out, arch: spec.arch, calibration: protocol, calibration_beats: cal.n, bytes: bytes.length,
       sha256: clf.sha256, arena_bytes: clf.arenaBytes, ops: report.ops.length, lstm: report.lstm, seconds: (Date.now() - t0) / 1000,
+      ranges: report.ranges, ...(o.widen !== undefined ? { widen } : {}),
     };
-    if (o.fidelity) {
+    if (o.fidelity && fidOn === 'calibration') {
+      const fid = await fidelity(model, spec.input, calSet, clf);
+      summary.fidelity = { model: dir, file: o.out as string, arch: spec.arch, protocol, on: 'calibration', ...fid, bytes: bytes.length, arena_bytes: clf.arenaBytes, date: new Date().toISOString().slice(0, 10) };
+    } else if (o.fidelity) {
       const fid = await fidelity(model, spec.input, split.test, clf);
       const rec: Fidelity = { model: dir, file: o.out as string, arch: spec.arch, protocol, ...fid, bytes: bytes.length, arena_bytes: clf.arenaBytes, date: new Date().toISOString().slice(0, 10) };
       fs.writeFileSync(`${o.out}.fidelity.json`, JSON.stringify(rec, null, 2) + '\n');
@@ -173,7 +201,7 @@ export const exportCommand: CommandSpec = {
       console.log(`wrote ${o.out}: ${bytes.length} bytes, ${report.ops.length} ops, arena ${clf.arenaBytes} bytes, sha256 ${clf.sha256}`);
       console.log(`calibrated on ${cal.n} ${protocol} training beats`);
       const f = summary.fidelity as Fidelity | undefined;
-      if (f) console.log(`fidelity on ${f.beats} test beats: agreement ${(100 * f.agreement).toFixed(2)} %, macro F1 float ${f.macro_f1_float?.toFixed(4)} int8 ${f.macro_f1_int8?.toFixed(4)} (drop ${f.macro_f1_drop?.toFixed(4)})`);
+      if (f) console.log(`fidelity on ${f.beats} ${fidOn === 'calibration' ? `${protocol} training (calibration) ` : 'test '}beats: agreement ${(100 * f.agreement).toFixed(2)} %, macro F1 float ${f.macro_f1_float?.toFixed(4)} int8 ${f.macro_f1_int8?.toFixed(4)} (drop ${f.macro_f1_drop?.toFixed(4)})`);
     }
     return 0;
   },
