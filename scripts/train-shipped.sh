@@ -52,10 +52,17 @@ if [[ $step == finish || $step == all ]]; then
       $CLI eval classify --protocol "$proto" --model "$dst" --json > "$dst/test-report.json"
       $CLI export "$dst" --out "$dst/model.ecgm" --fidelity
     done
-    members=$(for m in $MEMBERS; do printf 'models/%s/%s,' "$proto" "$m"; done)
-    $CLI ensemble build --protocol "$proto" --members "${members%,}" --method top2-weighted --out "models/$proto/ensemble.json"
+    # the default ensemble: every model of the protocol (the `ensemble build` default), each weighted by its
+    # validation score; and the paper's four-architecture ensemble for comparison
+    $CLI ensemble build --protocol "$proto" --method top2-weighted --out "models/$proto/ensemble.json"
     $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
+    if [[ $proto == inter-patient ]]; then
+      members=$(for m in $MEMBERS; do printf 'models/%s/%s,' "$proto" "$m"; done)
+      $CLI ensemble build --protocol "$proto" --members "${members%,}" --method top2-weighted --out "models/$proto/ensemble-4arch.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-4arch.json" --json > "models/$proto/ensemble-4arch-test-report.json"
+    fi
   done
   $CLI export --results
   $CLI report --protocol all
+  ABLATION="first models: 4 RR ratios joined directly, beat channel only=docs/ablation/inter-patient/cnn-original;six RR features + RR branch, no template channel=docs/ablation/inter-patient/cnn-no-template;shipped: six RR features + RR branch + template channel=models/inter-patient/cnn" node scripts/results-training.mjs --write
 fi
