@@ -75,7 +75,8 @@ export interface Fidelity {
   date: string;
 }
 
-async function writeResults(modelsDir: string): Promise<string> {
+/** The int8 section of docs/RESULTS.md from every *.fidelity.json under modelsDir. */
+export async function writeResults(modelsDir: string): Promise<string> {
   const found: Fidelity[] = [];
   const walk = (d: string) => {
     if (!fs.existsSync(d)) return;
@@ -87,8 +88,11 @@ async function writeResults(modelsDir: string): Promise<string> {
   };
   walk(modelsDir);
   if (!found.length) throw new CliError(`no *.fidelity.json under ${modelsDir}: run \`ecg-edge export <model> --out <file> --fidelity\` first`);
-  found.sort((a, b) => a.protocol.localeCompare(b.protocol) || a.arch.localeCompare(b.arch));
-  const pct = (x: number | null) => (x === null ? '-' : (100 * x).toFixed(2));
+  const name = (r: Fidelity) => path.basename(path.resolve(r.model));
+  found.sort((a, b) => a.protocol.localeCompare(b.protocol) || name(a).localeCompare(name(b)));
+  // three decimals: 99.497 % must not print as a passing 99.50 %
+  const pct = (x: number | null) => (x === null ? '-' : (100 * x).toFixed(3));
+  const met = (r: Fidelity) => (r.agreement >= 0.995 && (r.macro_f1_drop ?? 0) <= 0.005 ? 'yes' : '**no**');
   const f3 = (x: number | null) => (x === null ? '-' : x.toFixed(4));
   const lines = [
     '## int8 inference: fidelity of the exported models',
@@ -97,9 +101,9 @@ async function writeResults(modelsDir: string): Promise<string> {
     'Float = the tfjs model; int8 = the exported .ecgm file run by the native core (same beats, reference positions).',
     'Targets: macro F1 drop ≤ 0.005 and class agreement ≥ 99.5 %.',
     '',
-    '| protocol | arch | test beats | agreement % | macro F1 float | macro F1 int8 | drop | VEB F1 float/int8 | SVEB F1 float/int8 | file bytes | arena bytes | date |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...found.map((r) => `| ${r.protocol} | ${r.arch} | ${r.beats} | ${pct(r.agreement)} | ${f3(r.macro_f1_float)} | ${f3(r.macro_f1_int8)} | ${f3(r.macro_f1_drop)} | ${f3(r.veb_f1_float)} / ${f3(r.veb_f1_int8)} | ${f3(r.sveb_f1_float)} / ${f3(r.sveb_f1_int8)} | ${r.bytes} | ${r.arena_bytes} | ${r.date} |`),
+    '| protocol | model (arch) | test beats | agreement % | targets met | macro F1 float | macro F1 int8 | drop | VEB F1 float/int8 | SVEB F1 float/int8 | file bytes | arena bytes | date |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...found.map((r) => `| ${r.protocol} | ${name(r)}${name(r) === r.arch ? '' : ` (${r.arch})`} | ${r.beats} | ${pct(r.agreement)} | ${met(r)} | ${f3(r.macro_f1_float)} | ${f3(r.macro_f1_int8)} | ${f3(r.macro_f1_drop)} | ${f3(r.veb_f1_float)} / ${f3(r.veb_f1_int8)} | ${f3(r.sveb_f1_float)} / ${f3(r.sveb_f1_int8)} | ${r.bytes} | ${r.arena_bytes} | ${r.date} |`),
     '',
   ];
   return lines.join('\n');
