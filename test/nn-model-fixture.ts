@@ -1,6 +1,23 @@
 // A small valid .ecgm model written with the TypeScript writer (no tfjs): conv1d (ReLU) → global average pool,
 // concatenated with the RR input, int16 logits, softmax. Deterministic pseudo-random weights. Test helper.
 import { writeModelFile, quantizeMultiplier, type FileTensor, type FileOp } from '../src/nn/format.js';
+import type { Int8Classifier } from '../src/nn/index.js';
+import { StreamClassifier, type LabelledBeat } from '../src/nn/stream.js';
+
+/** Streams `x` through a StreamClassifier in blocks of block(k) samples; the labelled beats and the latency bound. */
+export function runStream(clf: Int8Classifier, x: Int16Array, block: (k: number) => number): { beats: LabelledBeat[]; bound: number } {
+  const s = new StreamClassifier(clf);
+  const beats: LabelledBeat[] = [];
+  for (let i = 0, k = 0; i < x.length; k++) {
+    const n = Math.min(block(k), x.length - i);
+    beats.push(...s.push(x.subarray(i, i + n)));
+    i += n;
+  }
+  beats.push(...s.flush());
+  const bound = s.latencyBound;
+  s.close();
+  return { beats, bound };
+}
 
 export function tinyModelBytes(seed = 1, length = 128): Uint8Array {
   let s = seed >>> 0;

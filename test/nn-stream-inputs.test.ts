@@ -21,9 +21,9 @@ import { pickChannel } from '../src/train/dataset/records.js';
 import { quantizeModel } from '../src/nn/quantize.js';
 import { Int8Classifier } from '../src/nn/index.js';
 import { asInputSpec, recordInputs } from '../src/nn/evaluate.js';
-import { StreamClassifier, type LabelledBeat } from '../src/nn/stream.js';
+import { StreamClassifier } from '../src/nn/stream.js';
 import { SPEC_BYTES, SPEC_EXT_BYTES, writeModelFile, type FileInputSpec } from '../src/nn/format.js';
-import { tinyModelBytes } from './nn-model-fixture.js';
+import { tinyModelBytes, runStream } from './nn-model-fixture.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecg-nn-inputs-'));
 process.env.ECG_EDGE_CACHE = path.join(tmp, 'cache');
@@ -35,18 +35,6 @@ const spec: InputSpec = {
   template: { window: 16 },
 };
 
-function runStream(clf: Int8Classifier, x: Int16Array, block: (i: number) => number): LabelledBeat[] {
-  const s = new StreamClassifier(clf);
-  const beats: LabelledBeat[] = [];
-  for (let i = 0, k = 0; i < x.length; k++) {
-    const n = Math.min(block(k), x.length - i);
-    beats.push(...s.push(x.subarray(i, i + n)));
-    i += n;
-  }
-  beats.push(...s.flush());
-  s.close();
-  return beats;
-}
 
 const reseal = (b: Uint8Array) => {
   const d = createHash('sha256').update(b.subarray(0, b.length - 32)).digest();
@@ -117,7 +105,7 @@ describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template
       const r = readRecord(rp);
       const ch = pickChannel(r.header);
       const x = r.signals[ch]!;
-      const beats = runStream(clf, x, () => 360);
+      const beats = runStream(clf, x, () => 360).beats;
       const pos = Int32Array.from(detect(r, { channel: ch }).map((p) => p.sample));
       const b = await recordInputs(rp, asInputSpec(clf), pos);
       const batch = clf.classifyBatch(b.beats, b.rr);
@@ -151,8 +139,8 @@ describe('int8 model inputs of format 2.1 (six RR features, beat + beat-template
       // Re-blocking: random block sizes give the identical sequence of labelled beats.
       let seed = 23;
       const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 5000) + 1;
-      const again = runStream(clf, x.subarray(0, 120000), rnd);
-      const ref = runStream(clf, x.subarray(0, 120000), () => 120000);
+      const again = runStream(clf, x.subarray(0, 120000), rnd).beats;
+      const ref = runStream(clf, x.subarray(0, 120000), () => 120000).beats;
       expect(again.map((q) => [q.sample, q.label, ...q.probs, ...q.rr])).toEqual(ref.map((q) => [q.sample, q.label, ...q.probs, ...q.rr]));
     }, 120_000);
   }
@@ -181,7 +169,7 @@ describe.skipIf(!DATA)('format 2.1 inputs over the whole database (ECG_EDGE_DATA
       const r = readRecord(rp);
       const ch = pickChannel(r.header);
       const x = r.signals[ch]!;
-      const st = runStream(clf, x, () => 10 * r.header.fs);
+      const st = runStream(clf, x, () => 10 * r.header.fs).beats;
       const pos = Int32Array.from(detect(r, { channel: ch }).map((p) => p.sample));
       const b = await recordInputs(rp, asInputSpec(clf), pos);
       const batch = clf.classifyBatch(b.beats, b.rr);

@@ -8,22 +8,9 @@ import { detect } from '../src/pipeline/index.js';
 import { pickChannel } from '../src/train/dataset/records.js';
 import { Int8Classifier } from '../src/nn/index.js';
 import { asInputSpec, recordInputs } from '../src/nn/evaluate.js';
-import { StreamClassifier, type LabelledBeat } from '../src/nn/stream.js';
-import { tinyModelBytes } from './nn-model-fixture.js';
+import { StreamClassifier } from '../src/nn/stream.js';
+import { tinyModelBytes, runStream } from './nn-model-fixture.js';
 
-function runStream(clf: Int8Classifier, x: Int16Array, block: (i: number) => number): { beats: LabelledBeat[]; bound: number } {
-  const s = new StreamClassifier(clf);
-  const beats: LabelledBeat[] = [];
-  for (let i = 0, k = 0; i < x.length; k++) {
-    const n = Math.min(block(k), x.length - i);
-    beats.push(...s.push(x.subarray(i, i + n)));
-    i += n;
-  }
-  beats.push(...s.flush());
-  const bound = s.latencyBound;
-  s.close();
-  return { beats, bound };
-}
 
 describe('StreamClassifier (native beat stream)', () => {
   for (const rec of ['119', '208']) {
