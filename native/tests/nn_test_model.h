@@ -191,4 +191,30 @@ inline Builder small_model(uint32_t seed, int length = 32, int n_rr = 4, int n_c
   return b;
 }
 
+/**
+ * Classifies `beats` random beats (32 samples, 4 RR features, 5 classes) on both kernel paths. Returns false if a
+ * call fails or the paths differ in label, logits or probabilities; `distinct` counts changes of the logits from
+ * one beat to the next (a model whose output never moves proves nothing).
+ */
+inline bool paths_agree_on_random_beats(ecg::nn::Model& m, uint32_t seed, int beats, int* distinct) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  std::vector<int16_t> last;
+  *distinct = 0;
+  for (int beat = 0; beat < beats; beat++) {
+    float x[32], rr[4], p1[5], p2[5];
+    for (float& v : x) v = nd(g) * 2;
+    for (float& v : rr) v = 1 + nd(g) * 0.3f;
+    int l1 = -1, l2 = -2;
+    if (m.classify(x, rr, p1, &l1, ecg::nn::KernelPath::kReference) != ecg::Status::kOk) return false;
+    std::vector<int16_t> lg1(m.logits(), m.logits() + 5);
+    if (m.classify(x, rr, p2, &l2, ecg::nn::KernelPath::kOptimized) != ecg::Status::kOk) return false;
+    std::vector<int16_t> lg2(m.logits(), m.logits() + 5);
+    if (l1 != l2 || lg1 != lg2 || std::memcmp(p1, p2, sizeof p1) != 0) return false;
+    *distinct += lg1 != last;
+    last = lg1;
+  }
+  return true;
+}
+
 }  // namespace nn_test

@@ -114,23 +114,8 @@ ECG_TEST(nn_model_with_residual_conv_loads_paths_agree_and_bounds_are_checked) {
     const Status st = m.load(file.data(), file.size());
     if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
     ECG_CHECK(st == Status::kOk);
-    std::mt19937 g(8);
-    std::normal_distribution<float> nd(0.f, 1.f);
     int distinct = 0;
-    std::vector<int16_t> last;
-    for (int beat = 0; beat < 100; beat++) {
-      float x[32], rr[4], p1[5], p2[5];
-      for (float& v : x) v = nd(g) * 2;
-      for (float& v : rr) v = 1 + nd(g) * 0.3f;
-      int l1 = -1, l2 = -2;
-      ECG_CHECK(m.classify(x, rr, p1, &l1, KernelPath::kReference) == Status::kOk);
-      std::vector<int16_t> lg1(m.logits(), m.logits() + 5);
-      ECG_CHECK(m.classify(x, rr, p2, &l2, KernelPath::kOptimized) == Status::kOk);
-      std::vector<int16_t> lg2(m.logits(), m.logits() + 5);
-      ECG_CHECK(l1 == l2 && lg1 == lg2);
-      distinct += lg1 != last;
-      last = lg1;
-    }
+    ECG_CHECK(nn_test::paths_agree_on_random_beats(m, 8, 100, &distinct));
     ECG_CHECK(distinct > 20);
   }
   {  // residual multipliers so large that the accumulator could overflow: rejected at load
@@ -221,23 +206,8 @@ ECG_TEST(nn_model_with_int16_beat_and_requantized_gap_loads_and_paths_agree) {
   if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
   ECG_CHECK(st == Status::kOk);
   ECG_CHECK(m.input_beat16() != nullptr && m.input_beat() == nullptr);
-  std::mt19937 g(5);
-  std::normal_distribution<float> nd(0.f, 1.f);
   int distinct = 0;
-  std::vector<int16_t> last;
-  for (int beat = 0; beat < 100; beat++) {
-    float x[32], rr[4], p1[5], p2[5];
-    for (float& v : x) v = nd(g) * 2;
-    for (float& v : rr) v = 1 + nd(g) * 0.3f;
-    int l1 = -1, l2 = -2;
-    ECG_CHECK(m.classify(x, rr, p1, &l1, KernelPath::kReference) == Status::kOk);
-    std::vector<int16_t> lg1(m.logits(), m.logits() + 5);
-    ECG_CHECK(m.classify(x, rr, p2, &l2, KernelPath::kOptimized) == Status::kOk);
-    std::vector<int16_t> lg2(m.logits(), m.logits() + 5);
-    ECG_CHECK(l1 == l2 && lg1 == lg2 && std::memcmp(p1, p2, sizeof p1) == 0);
-    distinct += lg1 != last;
-    last = lg1;
-  }
+  ECG_CHECK(nn_test::paths_agree_on_random_beats(m, 5, 100, &distinct));
   ECG_CHECK(distinct > 20);
 }
 
