@@ -12,6 +12,14 @@ namespace ecg {
 namespace nn {
 
 namespace {
+/** The valid input rows [t0, t1) of output row o (padding excluded). */
+inline void window(const Pool1dParams& p, int o, int* t0, int* t1) {
+  *t0 = o * p.stride - p.pad_left;
+  *t1 = *t0 + p.pool;
+  if (*t0 < 0) *t0 = 0;
+  if (*t1 > p.T) *t1 = p.T;
+}
+
 inline void row_max(int8_t* __restrict dst, const int8_t* __restrict src, int C) {
   for (int c = 0; c < C; c++) dst[c] = src[c] > dst[c] ? src[c] : dst[c];
 }
@@ -20,9 +28,8 @@ inline void row_max(int8_t* __restrict dst, const int8_t* __restrict src, int C)
 __attribute__((target("sse4.1"))) void maxpool_sse41(const Pool1dParams& p, const int8_t* in, int8_t* out) {
   const int C = p.C;
   for (int o = 0; o < p.To; o++) {
-    int t0 = o * p.stride - p.pad_left, t1 = t0 + p.pool;
-    if (t0 < 0) t0 = 0;
-    if (t1 > p.T) t1 = p.T;
+    int t0, t1;
+    window(p, o, &t0, &t1);
     int8_t* dst = out + static_cast<size_t>(o) * C;
     int c = 0;
     for (; c + 16 <= C; c += 16) {
@@ -49,9 +56,8 @@ void maxpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out) {
 #endif
   const int C = p.C;
   for (int o = 0; o < p.To; o++) {
-    int t0 = o * p.stride - p.pad_left, t1 = t0 + p.pool;
-    if (t0 < 0) t0 = 0;
-    if (t1 > p.T) t1 = p.T;
+    int t0, t1;
+    window(p, o, &t0, &t1);
     int8_t* dst = out + static_cast<size_t>(o) * C;
     for (int c = 0; c < C; c++) dst[c] = INT8_MIN;
     for (int t = t0; t < t1; t++) row_max(dst, in + static_cast<size_t>(t) * C, C);
