@@ -52,10 +52,6 @@ function calibrationSubset(set: BeatSet, n: number): Int32Array {
   return Int32Array.from(picks.sort((a, b) => a - b));
 }
 
-function subsetInputs(set: BeatSet, idx: Int32Array, spec: InputSpec) {
-  return setInputs(set, spec, idx);
-}
-
 export interface Fidelity {
   model: string;
   file: string;
@@ -172,7 +168,7 @@ export const exportCommand: CommandSpec = {
     const split = await buildSplit(protocol, db, spec.input, o.fidelity && fidOn === 'test' ? [...parts, 'test'] : parts);
     // Calibration: training beats only (inter-patient: DS1 = training + validation records; never DS2).
     const calSet = protocol === 'inter-patient' ? mergeSets(split.train, split.val) : split.train;
-    const cal = subsetInputs(calSet, calibrationSubset(calSet, nBeats), spec.input);
+    const cal = setInputs(calSet, spec.input, calibrationSubset(calSet, nBeats));
     const t0 = Date.now();
     const clip = o.clip === undefined ? 0 : Number(o.clip);
     if (!(clip >= 0 && clip < 0.01)) throw new CliError(`--clip must be a fraction from 0 to 0.01 (e.g. 1e-4), got '${o.clip}'`);
