@@ -34,6 +34,7 @@ struct Builder {
   // Format 2.1 input spec: RR codes (empty: 1 + i % 4) and beat channel codes (empty: a 2.0 file, one 'beat').
   std::vector<uint8_t> rr_codes, channels;
   int template_window = 0;
+  int minor = -1;  // format minor version to write (-1: 1 with an extended spec, else 0)
 
   uint16_t act(uint8_t dt, std::vector<uint32_t> shape, float scale, int32_t zp) {
     tensors.push_back({dt, 0, shape, scale, zp, {}});
@@ -65,7 +66,7 @@ struct Builder {
     const size_t size = doff + data + 32;
     std::vector<uint8_t> b(size, 0);
     std::memcpy(b.data(), "ECGM", 4);
-    put16(b, 4, 2); put16(b, 6, ext ? 1 : 0); put32(b, 8, static_cast<uint32_t>(size)); put32(b, 12, 0);
+    put16(b, 4, 2); put16(b, 6, static_cast<uint32_t>(minor >= 0 ? minor : (ext ? 1 : 0))); put32(b, 8, static_cast<uint32_t>(size)); put32(b, 12, 0);
     put32(b, 16, static_cast<uint32_t>(spec)); put32(b, 20, ext ? 80 : 64); put32(b, 24, static_cast<uint32_t>(clsoff)); put32(b, 28, static_cast<uint32_t>(cls.size()));
     put32(b, 32, static_cast<uint32_t>(toff)); put32(b, 36, static_cast<uint32_t>(tensors.size()));
     put32(b, 40, static_cast<uint32_t>(ooff)); put32(b, 44, static_cast<uint32_t>(ops.size()));

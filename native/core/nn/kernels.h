@@ -78,6 +78,31 @@ void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const i
 void conv1d_s16_s8(const Conv1dParams& p, const int16_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
                    ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
 
+// ---- conv1d_w16: the same convolution where any of input, residual and output is a 16-bit activation (format 2.2,
+// TFLite's "16x8": int16 activations with zero point 0, int8 weights). An int16 input needs k·cin ≤ 257 (exact
+// int32 sums), an int16 output takes act_min/act_max in the int16 range, an int16 residual has zero point 0.
+// The int8 ↔ int16 requantization where a 16-bit region starts or ends is this op's output requantization.
+// Scratch as conv1d_s8. Reference: direct loops. Optimized: the padded int16 input read as im2col by the int16
+// GEMM, the residual added in 8-lane vectors, the fused vector epilogue (int8 or int16). Bit-identical.
+struct ActIn {
+  const int8_t* s8 = nullptr;    // exactly one of s8 / s16 is set
+  const int16_t* s16 = nullptr;
+  int32_t zp = 0;                // int8 only (an int16 activation has zero point 0)
+};
+struct ActOut {
+  int8_t* s8 = nullptr;
+  int16_t* s16 = nullptr;
+};
+struct ConvResidualW {
+  ActIn r;                       // r.s8 == r.s16 == nullptr: no residual
+  const int32_t* mult = nullptr;
+  const int32_t* shift = nullptr;
+};
+void conv1d_w16(const Conv1dParams& p, ActIn in, const int8_t* w, const int16_t* w16, const int32_t* bias, ChannelQuant q,
+                ActOut out, void* scratch, KernelPath path, ConvResidualW res = {});
+/** rows × n accumulators → int16: clamp(zp + rq(acc, mult[c], shift[c]), lo, hi), [lo, hi] ⊂ int16, |zp| ≤ 2^15. */
+void requant_rows_s16(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift, int32_t zp, int32_t lo, int32_t hi, int16_t* out);
+
 // ---- dense_s8 / dense_s8_s16: rows × [n] → rows × [cout]; w [cout, n]. Output int8 or int16.
 struct DenseParams {
   int rows, n, cout;
@@ -106,12 +131,16 @@ struct Pool1dParams {
   int T, C, To, pool, stride, pad_left;
 };
 void maxpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
+/** maxpool1d on int16 activations (format 2.2; same quantization in and out). */
+void maxpool1d_s16(const Pool1dParams& p, const int16_t* in, int16_t* out);
 /** Average of the valid samples of each window, rounded half away from zero (same quantization in and out). */
 void avgpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
 /** [T, C] → [C], mean over time, rounded half away from zero. */
 void global_avgpool1d_s8(int T, int C, const int8_t* in, int8_t* out);
 /** [T, C] → [C] with its own output quantization: out = sat8(zp_out + rq(Σ_t (q − zp_in), mult, shift)). */
 void global_avgpool1d_rq_s8(int T, int C, const int8_t* in, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp, int8_t* out);
+/** The same on an int16 input (zero point 0, format 2.2): out = sat8(zp_out + rq(Σ_t q, mult, shift)), T ≤ 65535. */
+void global_avgpool1d_rq_s16(int T, int C, const int16_t* in, int32_t mult, int32_t shift, int32_t out_zp, int8_t* out);
 
 // ---- lstm_s8: int8 weights, gates in Q3.12, int16 cell state in Q(15−cell_frac).cell_frac, output h int8 (zp 0);
 // the recurrence multiplies wh by the previous h in Q0.15 (int16), so qh converts wh·h_q15 to Q3.12.
@@ -128,6 +157,17 @@ size_t lstm_s8_scratch_bytes(const LstmParams& p);
 void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
              const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
              KernelPath path, PackedQ4 wx4 = {});
+
+/** lstm_s8 on an int16 input with zero point 0 (format 2.2; p.in_zp ignored, cin·32768·127 < 2^30). */
+void lstm_s16_s8(const LstmParams& p, const int16_t* in, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
+                 const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
+                 KernelPath path);
+namespace detail {
+/** The one LSTM implementation behind lstm_s8 (in8) and lstm_s16_s8 (in16): exactly one input pointer is set. */
+void lstm_run(const LstmParams& p, const int8_t* in8, const int16_t* in16, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
+              const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
+              KernelPath path, PackedQ4 wx4);
+}  // namespace detail
 
 // ---- attention_s8: score_t = v·tanh(W h_t + b), α = softmax_t(score), out = Σ α_t h_t (same quantization as in).
 // in [T, H], w [A, H] → Q3.12 via q, bias [A] Q3.12, v [A] int8 (per-tensor), score → Q12 via (score_mult, score_shift).

@@ -224,6 +224,13 @@ size_t lstm_s8_scratch_bytes(const LstmParams& p) {
 void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
              const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
              KernelPath path, PackedQ4 wx4) {
+  detail::lstm_run(p, in, nullptr, wx, wh, wx16, wh16, bias_q12, qx, qh, out, scratch, path, wx4);
+}
+
+// in8 (zero point p.in_zp) or in16 (zero point 0, format 2.2): only the input projection reads the input.
+void detail::lstm_run(const LstmParams& p, const int8_t* in, const int16_t* in16, const int8_t* wx, const int8_t* wh, const int16_t* wx16,
+                      const int16_t* wh16, const int32_t* bias_q12, ChannelQuant qx, ChannelQuant qh, int8_t* out, void* scratch,
+                      KernelPath path, PackedQ4 wx4) {
   const int U = p.units, G = 4 * U;
   LstmScratch s = carve(p, scratch);
   for (int u = 0; u < U; u++) { s.h[u] = 0; s.c[u] = 0; s.hq[u] = 0; }
@@ -231,7 +238,9 @@ void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8
   bool small = false, fast_h = false;
   if (opt) {
     const size_t n = static_cast<size_t>(p.T) * p.cin;
-    if (wx4.w && gemm_u8s8_available()) {  // 8-bit input projection (VNNI): u = x + 128, bias −(zp + 128)·Σw
+    if (in16) {  // 16-bit input: the int16 GEMM reads it directly
+      gemm_packed_s16(in16, p.T, wx16, G, p.cin, nullptr, s.accx);
+    } else if (wx4.w && gemm_u8s8_available()) {  // 8-bit input projection (VNNI): u = x + 128, bias −(zp + 128)·Σw
       uint8_t* xu = reinterpret_cast<uint8_t*>(s.x16);
       for (size_t i = 0; i < n; i++) xu[i] = static_cast<uint8_t>(in[i]) ^ 0x80u;
       for (size_t i = n; i < n + 4; i++) xu[i] = 0;  // read by a last partial quad, against zero weights
@@ -260,11 +269,15 @@ void lstm_s8(const LstmParams& p, const int8_t* in, const int8_t* wx, const int8
         }
       }
     } else {
-      const int8_t* x = in + static_cast<size_t>(t) * p.cin;
+      const size_t x0 = static_cast<size_t>(t) * p.cin;
       for (int j = 0; j < G; j++) {
         int32_t ax = 0, ah = 0;
         const int8_t* wxj = wx + static_cast<size_t>(j) * p.cin;
-        for (int c = 0; c < p.cin; c++) ax += static_cast<int32_t>(wxj[c]) * (static_cast<int32_t>(x[c]) - p.in_zp);
+        if (in16) {
+          for (int c = 0; c < p.cin; c++) ax += static_cast<int32_t>(wxj[c]) * in16[x0 + c];
+        } else {
+          for (int c = 0; c < p.cin; c++) ax += static_cast<int32_t>(wxj[c]) * (static_cast<int32_t>(in[x0 + c]) - p.in_zp);
+        }
         const int8_t* whj = wh + static_cast<size_t>(j) * U;
         for (int u = 0; u < U; u++) ah += static_cast<int32_t>(whj[u]) * s.hq[u];
         const int64_t g = static_cast<int64_t>(requantize(ax, qx.mult[j], qx.shift[j])) + requantize(ah, qh.mult[j], qh.shift[j]) +

@@ -286,37 +286,41 @@ Status Model::check_op(int i) {
 
   switch (op.code) {
     case OpCode::kConv1d: {
-      const bool in16 = T(0).dtype == DType::kInt16;  // a 16-bit input (zero point 0), e.g. the beat
-      // 6 slots, or 9 with a residual fused in (2.1): in, w, bias, mult, shift, residual [T, cout], res_mult, res_shift, out
+      // 6 slots, or 9 with a residual fused in (2.1): in, w, bias, mult, shift, residual [T, cout], res_mult, res_shift, out.
+      // Input, residual and output may each be int8 or int16 (zero point 0): an int16 input from 2.1 (the beat),
+      // int16 residuals and outputs from 2.2 (16-bit activations inside the model).
       const bool resid = op.n == 9;
       if (!resid && !nslots(6)) return Status::kBadFormat;
       const int os = resid ? 8 : 5;
-      if (!need(0, in16 ? DType::kInt16 : DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 3) || !need(2, DType::kInt32, true, 1) || !need(os, DType::kInt8, false, 2)) return Status::kBadFormat;
+      const bool in16 = T(0).dtype == DType::kInt16, out16 = T(os).dtype == DType::kInt16, res16 = resid && T(5).dtype == DType::kInt16;
+      if (!need(0, in16 ? DType::kInt16 : DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 3) || !need(2, DType::kInt32, true, 1) || !need(os, out16 ? DType::kInt16 : DType::kInt8, false, 2)) return Status::kBadFormat;
+      if ((out16 || res16) && minor_ < 2) return bad("16-bit outputs and residuals need format 2.2 (the file says 2.0/2.1)");
       const int Tn = dim(0, 0), cin = dim(0, 1), cout = dim(1, 0), k = dim(1, 1);
       if (in16 && T(0).zero_point != 0) return bad("an int16 input must have zero point 0");
+      if (out16 && T(os).zero_point != 0) return bad("an int16 output must have zero point 0");
       if (in16 && static_cast<int64_t>(k) * cin > 257) return bad("k * cin must be at most 257 for an int16 input (exact int32 accumulation)");
       if (!bias_ok(2)) return Status::kBadFormat;
       if (dim(1, 2) != cin) return bad("weights [cout, k, cin] do not match the input channels");
       if (dim(2, 0) != cout) return bad("bias length does not match the output channels");
       if (dim(os, 0) != Tn || dim(os, 1) != cout) return bad("output shape must be [T, cout] of the input's T and the weights' cout");
       if (resid) {
-        if (in16) return bad("a residual needs an int8 input");
-        if (!need(5, DType::kInt8, false, 2) || dim(5, 0) != Tn || dim(5, 1) != cout) return bad("the residual must be an int8 activation [T, cout]");
+        if (!need(5, res16 ? DType::kInt16 : DType::kInt8, false, 2) || dim(5, 0) != Tn || dim(5, 1) != cout) return bad("the residual must be an int8 or int16 activation [T, cout]");
+        if (res16 && T(5).zero_point != 0) return bad("an int16 residual must have zero point 0");
         if (!check_requant_vec(6, 7, cout)) return Status::kBadFormat;
         // |bias| + |Σ w·(x − zp)| + |rq(r − zp_r)| must stay inside int32 for every channel.
         const uint8_t* b = T(2).data;
         const uint8_t* rm = T(6).data;
         const uint8_t* rs = T(7).data;
-        const int64_t sum_max = static_cast<int64_t>(k) * cin * 255 * 127;
+        const int64_t sum_max = static_cast<int64_t>(k) * cin * (in16 ? 32768 : 255) * 127;
         for (int o = 0; o < cout; o++) {
           const int64_t bb = rdi32(b + 4 * o);
-          const int64_t r_max = requantize(255, rdi32(rm + 4 * o), rdi32(rs + 4 * o));
+          const int64_t r_max = requantize(res16 ? 32768 : 255, rdi32(rm + 4 * o), rdi32(rs + 4 * o));
           if ((bb < 0 ? -bb : bb) + sum_max + r_max >= (int64_t{1} << 31)) return bad("bias, inputs and residual too large for int32 accumulation");
         }
       }
       if (!check_requant_vec(3, 4, cout)) return Status::kBadFormat;
       if (op.p[0] < 0 || op.p[0] >= k) return bad("pad_left must be in 0..k-1");
-      if (!clamp_ok(op.p[1], op.p[2], DType::kInt8)) return bad("activation clamp is outside int8 or min > max");
+      if (!clamp_ok(op.p[1], op.p[2], out16 ? DType::kInt16 : DType::kInt8)) return bad("activation clamp is outside the output type or min > max");
       if (static_cast<int64_t>(k) * cin * 255 * 127 >= (int64_t{1} << 31) - (int64_t{1} << 30)) return bad("k * cin too large for int32 accumulation");
       Conv1dParams p{Tn, cin, cout, k, op.p[0], T(0).zero_point, T(os).zero_point, op.p[1], op.p[2]};
       op.scratch = conv1d_s8_scratch_bytes(p);
@@ -343,7 +347,12 @@ Status Model::check_op(int i) {
     }
     case OpCode::kMaxPool1d:
     case OpCode::kAvgPool1d: {
-      if (!nslots(2) || !need(0, DType::kInt8, false, 2) || !need(1, DType::kInt8, false, 2)) return Status::kBadFormat;
+      // int8, or (2.2, max pooling only) int16 with zero point 0 in and out
+      const bool w16 = op.code == OpCode::kMaxPool1d && T(0).dtype == DType::kInt16;
+      const DType dt = w16 ? DType::kInt16 : DType::kInt8;
+      if (!nslots(2) || !need(0, dt, false, 2) || !need(1, dt, false, 2)) return Status::kBadFormat;
+      if (w16 && minor_ < 2) return bad("16-bit max pooling needs format 2.2 (the file says 2.0/2.1)");
+      if (w16 && T(0).zero_point != 0) return bad("an int16 input must have zero point 0");
       const int Tn = dim(0, 0), C = dim(0, 1), To = dim(1, 0), pool = op.p[0], stride = op.p[1], pl = op.p[2];
       if (dim(1, 1) != C) return bad("output channels must equal input channels");
       if (pool < 1 || pool > 4096 || stride < 1 || stride > 4096 || pl < 0 || pl >= pool) return bad("pool size and stride must be 1..4096 and pad_left in 0..pool-1");
@@ -355,8 +364,16 @@ Status Model::check_op(int i) {
       return Status::kOk;
     }
     case OpCode::kGlobalAvgPool1d: {
-      if (!nslots(2) || !need(0, DType::kInt8, false, 2) || !need(1, DType::kInt8, false, 1)) return Status::kBadFormat;
+      const bool in16 = T(0).dtype == DType::kInt16;  // 2.2: an int16 input (zero point 0), always requantized
+      if (!nslots(2) || !need(0, in16 ? DType::kInt16 : DType::kInt8, false, 2) || !need(1, DType::kInt8, false, 1)) return Status::kBadFormat;
       if (dim(1, 0) != dim(0, 1)) return bad("output length must equal the input channels");
+      if (in16) {
+        if (minor_ < 2) return bad("a 16-bit input needs format 2.2 (the file says 2.0/2.1)");
+        if (T(0).zero_point != 0) return bad("an int16 input must have zero point 0");
+        if (!valid_requant(op.p[0], op.p[1]) || (op.p[0] == 0 && op.p[1] == 0)) return bad("an int16 input needs a requantization (multiplier/shift) to the int8 output");
+        if (dim(0, 0) > 65535) return bad("too many time steps for int32 accumulation of an int16 input");
+        return Status::kOk;
+      }
       // params (0, 0): the output shares the input's quantization; else (mult, shift) requantize the sum over time.
       if (op.p[0] == 0 && op.p[1] == 0) {
         if (!same_quant(0, 1)) return bad("input and output must share scale and zero point (or give a requantization)");
@@ -367,10 +384,14 @@ Status Model::check_op(int i) {
       return Status::kOk;
     }
     case OpCode::kLstm: {
-      if (!nslots(9) || !need(0, DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 2) || !need(2, DType::kInt8, true, 2) || !need(3, DType::kInt32, true, 1) ||
+      const bool in16 = T(0).dtype == DType::kInt16;  // 2.2: an int16 input with zero point 0
+      if (!nslots(9) || !need(0, in16 ? DType::kInt16 : DType::kInt8, false, 2) || !need(1, DType::kInt8, true, 2) || !need(2, DType::kInt8, true, 2) || !need(3, DType::kInt32, true, 1) ||
           !need(8, DType::kInt8, false, 0))
         return Status::kBadFormat;
       const int Tn = dim(0, 0), cin = dim(0, 1), G = dim(1, 0);
+      if (in16 && minor_ < 2) return bad("a 16-bit input needs format 2.2 (the file says 2.0/2.1)");
+      if (in16 && T(0).zero_point != 0) return bad("an int16 input must have zero point 0");
+      if (in16 && static_cast<int64_t>(cin) * 32768 * 127 >= (int64_t{1} << 30)) return bad("too many int16 inputs for int32 accumulation (cin * 32768 * 127 must be < 2^30)");
       if (G % 4 != 0) return bad("input weights must have 4·units rows");
       const int U = G / 4;
       if (dim(1, 1) != cin) return bad("input weights [4U, cin] do not match the input channels");
@@ -604,7 +625,9 @@ Status Model::plan() {
   std::vector<uint8_t> quad(tensors_.size(), 0);
   if (gemm_u8s8_available()) {
     for (const Op& op : ops_) {
-      if ((op.code == OpCode::kConv1d && tensors_[op.t[0]].dtype == DType::kInt8) || op.code == OpCode::kLstm) quad[op.t[1]] = 1;
+      bool all8 = true;  // the 8-bit GEMM serves only the all-int8 convolutions and LSTMs (not the 16-bit region)
+      for (int k = 0; k < op.n; k++) all8 = all8 && (tensors_[op.t[k]].is_const || tensors_[op.t[k]].dtype == DType::kInt8);
+      if ((op.code == OpCode::kConv1d || op.code == OpCode::kLstm) && all8) quad[op.t[1]] = 1;
     }
   }
   // Packed weights: rows = dims[0] (output channels / gate units), K = the rest.
@@ -697,12 +720,28 @@ Status Model::invoke(KernelPath path) {
     auto i8 = [&](int s) { return reinterpret_cast<const int8_t*>(tensors_[op.t[s]].data); };
     auto o8 = [&](int s) { return reinterpret_cast<int8_t*>(const_cast<uint8_t*>(tensors_[op.t[s]].data)); };
     auto i32 = [&](int s) { return reinterpret_cast<const int32_t*>(tensors_[op.t[s]].data); };
+    auto i16 = [&](int s) { return reinterpret_cast<const int16_t*>(tensors_[op.t[s]].data); };
+    auto o16 = [&](int s) { return reinterpret_cast<int16_t*>(const_cast<uint8_t*>(tensors_[op.t[s]].data)); };
     auto T = [&](int s) -> const Tensor& { return tensors_[op.t[s]]; };
     switch (op.code) {
       case OpCode::kConv1d: {
         const int os = op.n == 9 ? 8 : 5;
         Conv1dParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0], T(1).dims[1], op.p[0], T(0).zero_point, T(os).zero_point, op.p[1], op.p[2]};
-        if (T(0).dtype == DType::kInt16) {
+        const bool in16 = T(0).dtype == DType::kInt16, out16 = T(os).dtype == DType::kInt16, res16 = op.n == 9 && T(5).dtype == DType::kInt16;
+        if (out16 || res16 || (in16 && op.n == 9)) {  // 2.2: the 16-bit region
+          auto act_in = [&](int s) {
+            ActIn a;
+            if (T(s).dtype == DType::kInt16) a.s16 = i16(s);
+            else { a.s8 = i8(s); a.zp = T(s).zero_point; }
+            return a;
+          };
+          ActOut ao;
+          if (out16) ao.s16 = o16(os);
+          else ao.s8 = o8(os);
+          ConvResidualW rw;
+          if (op.n == 9) rw = ConvResidualW{act_in(5), i32(6), i32(7)};
+          conv1d_w16(p, act_in(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, ao, scratch_, path, rw);
+        } else if (in16) {
           conv1d_s16_s8(p, reinterpret_cast<const int16_t*>(T(0).data), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(os), scratch_, path);
         } else {
           ConvResidual res;
@@ -726,18 +765,24 @@ Status Model::invoke(KernelPath path) {
       case OpCode::kMaxPool1d:
       case OpCode::kAvgPool1d: {
         Pool1dParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0], op.p[0], op.p[1], op.p[2]};
-        if (op.code == OpCode::kMaxPool1d) maxpool1d_s8(p, i8(0), o8(1));
+        if (op.code == OpCode::kMaxPool1d && T(0).dtype == DType::kInt16) maxpool1d_s16(p, i16(0), o16(1));
+        else if (op.code == OpCode::kMaxPool1d) maxpool1d_s8(p, i8(0), o8(1));
         else avgpool1d_s8(p, i8(0), o8(1));
         break;
       }
       case OpCode::kGlobalAvgPool1d:
-        if (op.p[0] == 0 && op.p[1] == 0) global_avgpool1d_s8(T(0).dims[0], T(0).dims[1], i8(0), o8(1));
+        if (T(0).dtype == DType::kInt16) global_avgpool1d_rq_s16(T(0).dims[0], T(0).dims[1], i16(0), op.p[0], op.p[1], T(1).zero_point, o8(1));
+        else if (op.p[0] == 0 && op.p[1] == 0) global_avgpool1d_s8(T(0).dims[0], T(0).dims[1], i8(0), o8(1));
         else global_avgpool1d_rq_s8(T(0).dims[0], T(0).dims[1], i8(0), T(0).zero_point, op.p[0], op.p[1], T(1).zero_point, o8(1));
         break;
       case OpCode::kLstm: {
         LstmParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0] / 4, T(0).zero_point, op.p[0], op.p[1], op.p[2], op.p[3], op.p[4]};
-        lstm_s8(p, i8(0), i8(1), i8(2), T(1).wide, T(2).wide, i32(3), ChannelQuant{i32(4), i32(5)}, ChannelQuant{i32(6), i32(7)}, o8(8), scratch_, path,
-                PackedQ4{T(1).quad, T(1).wsum});
+        if (T(0).dtype == DType::kInt16) {
+          lstm_s16_s8(p, i16(0), i8(1), i8(2), T(1).wide, T(2).wide, i32(3), ChannelQuant{i32(4), i32(5)}, ChannelQuant{i32(6), i32(7)}, o8(8), scratch_, path);
+        } else {
+          lstm_s8(p, i8(0), i8(1), i8(2), T(1).wide, T(2).wide, i32(3), ChannelQuant{i32(4), i32(5)}, ChannelQuant{i32(6), i32(7)}, o8(8), scratch_, path,
+                  PackedQ4{T(1).quad, T(1).wsum});
+        }
         break;
       }
       case OpCode::kAttention: {

@@ -15,7 +15,7 @@ namespace nn {
 
 constexpr uint8_t kMagic[4] = {'E', 'C', 'G', 'M'};
 constexpr uint16_t kFormatMajor = 2;
-constexpr uint16_t kFormatMinor = 1;
+constexpr uint16_t kFormatMinor = 2;  // 2.2: int16 activations inside the model (conv1d, maxpool1d, lstm and gap inputs)
 constexpr size_t kHeaderBytes = 64;
 constexpr size_t kSpecBytes = 64;      // format 2.0 input spec
 constexpr size_t kSpecExtBytes = 80;   // from 2.1: + beat channels and template window
