@@ -98,4 +98,31 @@ describe('train smoke (fixture record 208, one epoch, wasm)', () => {
     const hb = JSON.parse(fs.readFileSync(path.join(resumed, 'metrics.json'), 'utf8')).history.map((h: { loss: number }) => h.loss);
     expect(hb).toEqual(ha);
   });
+
+  it('with --ema: validates and saves the averaged weights, and resumes them exactly', async () => {
+    const db = fixturesDir();
+    const base = {
+      arch: 'cnn' as const, protocol: 'inter-patient' as const, loss: 'ce', gan: false, seed: 5, db, engine: 'wasm' as const,
+      batchSize: 32, lr: 2e-3, nPerEpoch: 0, weighting: 'sqrt' as const, jitter: 1, width: 1, sPremature: 0, noise: 0.05, tilt: 0.1,
+      dropout: 0.3, maxTrainBeats: 200, records: { train: ['208'], val: ['119'] }, quiet: true, ema: 0.9,
+    };
+    const straight = path.join(tmp, 'ema-straight');
+    const resumed = path.join(tmp, 'ema-resumed');
+    const res = await train({ ...base, epochs: 2, out: straight }, () => {});
+    await train({ ...base, epochs: 1, out: resumed }, () => {});
+    // After one epoch (necessarily the best) the saved model holds exactly the averages, weight by weight.
+    const avg1 = new Float32Array(new Uint8Array(fs.readFileSync(path.join(resumed, 'checkpoint', 'ema.bin'))).buffer);
+    const saved1 = (await loadModel(resumed)).model;
+    expect(saved1.weights.flatMap((w) => Array.from(w.read().dataSync()))).toEqual(Array.from(avg1));
+    await train({ ...base, epochs: 2, out: resumed }, () => {});
+    for (const f of ['checkpoint/ema.bin', 'checkpoint/weights.bin', 'weights.bin']) {
+      expect(fs.readFileSync(path.join(resumed, f)).equals(fs.readFileSync(path.join(straight, f))), f).toBe(true);
+    }
+    // The checkpoint keeps the trained weights; the averages differ from them.
+    const avg = new Float32Array(new Uint8Array(fs.readFileSync(path.join(straight, 'checkpoint', 'ema.bin'))).buffer);
+    const raw = res.model.weights.map((w) => Array.from(w.read().dataSync()));
+    expect(avg.length).toBe(raw.reduce((s, r) => s + r.length, 0));
+    expect(Array.from(avg)).not.toEqual(raw.flat());
+    expect(JSON.parse(fs.readFileSync(res.metricsFile, 'utf8')).config.ema).toBe(0.9);
+  });
 });

@@ -13,6 +13,7 @@ import { saveModel, loadModel, writeAtomic } from './io.js';
 import { predictSet, argmax } from './predict.js';
 import { classificationMetrics, type ClassificationMetrics } from './report/metrics.js';
 import { getLoss, classWeights, lossNames } from './losses/index.js';
+import { WeightAverage } from './weight-average.js';
 
 export interface TrainConfig {
   arch: ArchName;
@@ -45,6 +46,10 @@ export interface TrainConfig {
   rrFeatures?: RRFeatureName[];
   channels?: BeatChannelName[];
   rrBranch?: number;
+  /** Exponential moving average of the weights (decay per batch, e.g. 0.997; 0 or absent = off). When on, the
+   *  validation, the best-epoch choice and the saved model use the averaged weights: they move smoothly where
+   *  the raw weights swing from epoch to epoch on patients the model has not seen. */
+  ema?: number;
   /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
   maxTrainBeats?: number;
   /** Records to use instead of the protocol (smoke tests): { train, val } record names. */
@@ -70,6 +75,8 @@ interface State {
   bestScore: number;
   history: EpochRecord[];
   trainSeconds: number;
+  /** Batches averaged into the EMA weights so far (its warm-up depends on it). */
+  emaSteps?: number;
 }
 
 export interface TrainResult {
@@ -254,6 +261,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
   } else {
     model = arch.build(spec, { seed: cfg.seed, width: cfg.width, dropout: cfg.dropout, rrBranch: cfg.rrBranch ?? DEFAULTS.rrBranch });
   }
+  const ema = cfg.ema && cfg.ema > 0 ? await WeightAverage.open(model, cfg.ema, ckDir, state.epochsDone > 0 ? state.emaSteps ?? 0 : 0) : null;
   const params = model.countParams();
   const lossName = cfg.loss;
   log(`model: ${cfg.arch}, ${params} parameters; loss ${lossName}; engine ${eng.engine}; seed ${cfg.seed}; ${cfg.epochs} epochs`);
@@ -331,6 +339,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
       });
       const lv = (await lossT.data())[0]!;
       lossT.dispose();
+      ema?.update();
       if (!Number.isFinite(lv)) throw new Error(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${lv}); try a smaller learning rate`);
       lossSum += lv * m;
       lossN += m;
@@ -338,7 +347,8 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     }
     progress.end();
 
-    // ---- validation
+    // ---- validation (of the averaged weights when --ema is on)
+    const restore = ema?.swapIn();
     const probs = await predictSet(model, valSet, spec);
     const vm = classificationMetrics(valSet.label, argmax(probs), CLASS_NAMES);
     const score = selectionScore(vm);
@@ -360,6 +370,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
       await saveModel(model, outDir, makeSpec(cfg.arch, spec, { protocol: cfg.protocol, seed: cfg.seed, loss: lossName, gan: cfg.gan, params, createdAt: new Date().toISOString() }));
       writeAtomic(path.join(outDir, 'val-metrics.json'), JSON.stringify(vm, null, 2) + '\n');
     }
+    restore?.();
     if (!cfg.quiet) {
       const f = vm.perClass.map((c) => `${c.label} ${c.f1 === null ? '  -  ' : c.f1.toFixed(3)}`).join(' ');
       log(`epoch ${epoch + 1}/${cfg.epochs}: loss ${rec.loss.toFixed(4)}, val score ${score.toFixed(4)} acc ${(vm.accuracy ?? 0).toFixed(4)} F1 [${f}] ${seconds.toFixed(0)} s${improved ? ' *best' : ''}`);
@@ -367,6 +378,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     // ---- checkpoint (model, optimizer, state), written last so an interruption leaves the previous one intact
     state.epochsDone = epoch + 1;
     await saveModel(model, ckDir);
+    if (ema) state.emaSteps = ema.save();
     const ow = await optimizer.getWeights();
     writeAtomic(path.join(ckDir, 'optimizer.json'), JSON.stringify(ow.map((w) => ({ name: w.name, shape: w.tensor.shape }))));
     const parts = ow.map((w) => w.tensor.dataSync() as Float32Array);
@@ -389,7 +401,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     seed: cfg.seed,
     engine: eng.engine,
     params,
-    config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width, sPremature: cfg.sPremature, noise: cfg.noise, tilt: cfg.tilt, dropout: cfg.dropout },
+    config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width, sPremature: cfg.sPremature, noise: cfg.noise, tilt: cfg.tilt, dropout: cfg.dropout, ...(ema ? { ema: cfg.ema } : {}) },
     counts: { train: byClass.map((l) => l.length), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
     bestEpoch: state.bestEpoch,
     validation: { split: cfg.protocol === 'inter-patient' ? 'held-out DS1 records' : 'intra-patient validation beats', score: state.bestScore, ...(best?.val ?? {}) },

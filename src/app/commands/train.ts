@@ -38,6 +38,9 @@ Options:
   --channels <list>    beat input channels: beat or beat,beat-template (default beat,beat-template)
   --rr-branch <n>      units of the dense layer the RR features pass through before joining the morphology
                        (default ${DEFAULTS.rrBranch}; 0 = join them directly, as the first models did)
+  --width <x>          multiply every layer's filters and units by x (default ${DEFAULTS.width})
+  --ema <decay>        keep an exponential moving average of the weights (e.g. 0.997 per batch) and validate,
+                       choose the best epoch and save with it (default 0: off)
   --quiet              no progress bar or per-epoch lines`;
 
 function int(v: string | undefined, name: string, def: number, min = 0): number {
@@ -60,6 +63,7 @@ export const trainCommand: CommandSpec = {
         db: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'n-per-epoch': { type: 'string' },
         weighting: { type: 'string' }, quiet: { type: 'boolean' }, noise: { type: 'string' }, dropout: { type: 'string' }, 's-premature': { type: 'string' },
         'rr-features': { type: 'string' }, channels: { type: 'string' }, 'rr-branch': { type: 'string' },
+        ema: { type: 'string' }, width: { type: 'string' },
       },
       help,
       false,
@@ -106,7 +110,7 @@ export const trainCommand: CommandSpec = {
       nPerEpoch: int(o['n-per-epoch'] as string | undefined, 'n-per-epoch', DEFAULTS.nPerEpoch),
       weighting,
       jitter: DEFAULTS.jitter,
-      width: DEFAULTS.width,
+      width: o.width === undefined ? DEFAULTS.width : positive(o.width, 'width'),
       sPremature: o['s-premature'] === undefined ? DEFAULTS.sPremature : Number(o['s-premature']),
       noise: o.noise === undefined ? DEFAULTS.noise : Number(o.noise),
       tilt: DEFAULTS.tilt,
@@ -114,8 +118,21 @@ export const trainCommand: CommandSpec = {
       ...(rrFeatures ? { rrFeatures: rrFeatures as RRFeatureName[] } : {}),
       ...(channels ? { channels: channels as BeatChannelName[] } : {}),
       ...(o['rr-branch'] !== undefined ? { rrBranch: int(o['rr-branch'] as string, 'rr-branch', DEFAULTS.rrBranch) } : {}),
+      ...(o.ema !== undefined ? { ema: decayOption(o.ema) } : {}),
       quiet: Boolean(o.quiet),
     });
     return 0;
   },
 };
+
+function positive(v: unknown, name: string): number {
+  const x = Number(v);
+  if (!(x > 0 && x <= 8)) throw new CliError(`--${name} must be a number in (0, 8], got '${String(v)}'`);
+  return x;
+}
+
+function decayOption(v: unknown): number {
+  const x = Number(v);
+  if (!(x >= 0 && x < 1)) throw new CliError(`--ema must be a decay in [0, 1) such as 0.997 (0 = off), got '${String(v)}'`);
+  return x;
+}
