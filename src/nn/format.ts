@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 
 export const MAGIC = 'ECGM';
 export const FORMAT_MAJOR = 2;
-/** Written when a file needs a 2.1 feature (extended input spec, RR codes 5–6, an int16 beat input, a requantizing
- *  global average pool); else 0. */
-export const FORMAT_MINOR = 1;
+/** The newest minor version this writer knows. A file is written as 2.2 when it has 16-bit activations inside the
+ *  model (besides the beat input, the logits and the probabilities), else 2.1 when it needs a 2.1 feature (extended
+ *  input spec, RR codes 5–6, an int16 beat input, a requantizing global average pool, a fused residual), else 2.0. */
+export const FORMAT_MINOR = 2;
 export const HEADER_BYTES = 64;
 /** The 2.0 input spec; from 2.1 on a spec may have SPEC_EXT_BYTES (beat channels and template window). */
 export const SPEC_BYTES = 64;
@@ -124,7 +125,9 @@ export function writeModelFile(c: ModelFileContents): Uint8Array {
   const gapRequant = c.ops.some((o) => o.op === 'global_avgpool1d' && (o.params ?? []).some((p) => p !== 0));
   // a conv1d with a fused residual (9 slots: … out, residual, residual mult/shift) is 2.1 too
   const fusedResidual = c.ops.some((o) => o.op === 'conv1d' && o.tensors.length > 6);
-  const minor = specNeeds21(c.spec) || beatT?.dtype === 'int16' || gapRequant || fusedResidual ? 1 : 0;
+  // 16-bit activations inside the model (the "16x8" region of the first layers) are 2.2
+  const inner16 = c.tensors.some((t, i) => t.kind === 'activation' && t.dtype === 'int16' && i !== c.io.beat && i !== c.io.logits && i !== c.io.probs);
+  const minor = inner16 ? 2 : specNeeds21(c.spec) || beatT?.dtype === 'int16' || gapRequant || fusedResidual ? 1 : 0;
   const classBuf = encodeClasses(c.classes);
   // data section: every constant, 16-byte aligned
   const offsets: number[] = [];

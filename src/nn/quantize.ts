@@ -27,6 +27,9 @@ export interface Calibration {
 
 export interface QuantizeReport {
   ops: { op: string; layer: string }[];
+  /** Activations that may be kept at 16 bits (format 2.2), in graph order (earliest first), and those that are. */
+  int16Candidates: string[];
+  int16: string[];
   ranges: Record<string, [number, number]>;
   lstm: { layer: string; cellMax: number; hMax: number; cellFrac: number }[];
 }
@@ -219,6 +222,39 @@ function buildGraph(model: tf.LayersModel, fuseResidual = true): { nodes: Node[]
   return { nodes, byLayer, beat, rr, logits: last.inputs[0]! };
 }
 
+/**
+ * The activations that may be kept at 16 bits (format 2.2, "16x8": int16 with zero point 0, int8 weights), in
+ * graph order, each with the tensors that share its quantization (the max pooling after it). A candidate is a
+ * convolution's output (or a convolution fused with its residual Add) whose every reader takes an int16 input:
+ * a convolution with k·cin ≤ 257 (exact int32 sums), the residual slot of a fused Add, max pooling (which keeps
+ * the tensor's quantization, so its readers count too), global average pooling, or an LSTM (cin ≤ 258).
+ */
+function wideCandidates(nodes: Node[]): Map<string, Node[]> {
+  const readers = new Map<Node, Node[]>();
+  for (const n of nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const out = new Map<string, Node[]>();
+  for (const n of nodes) {
+    const producer = (n.kind === 'conv' && !n.fusedIntoAdd) || (n.kind === 'add' && !!n.fusedConv);
+    if (!producer) continue;
+    const group: Node[] = [n];
+    let ok = true;
+    for (let g = 0; g < group.length && ok; g++) {
+      const m = group[g]!;
+      for (const r of readers.get(m) ?? []) {
+        if (r.kind === 'maxpool') group.push(r);
+        else if (r.kind === 'conv') ok = r.fanIn! <= 257;
+        else if (r.kind === 'add' && r.fusedConv && r.fusedConv !== m) ok = true; // the residual slot
+        else if (r.kind === 'gap') ok = true;
+        else if (r.kind === 'lstm') ok = m.shape[m.shape.length - 1]! <= 258;
+        else ok = false;
+        if (!ok) break;
+      }
+    }
+    if (ok) out.set(n.outLayer, group);
+  }
+  return out;
+}
+
 function sigmoid(x: number) { return 1 / (1 + Math.exp(-x)); }
 
 /** Float LSTM over calibration sequences: the largest |c| and |h| over every step (tfjs only exposes the output). */
@@ -287,6 +323,11 @@ export interface QuantizeOptions {
   /** Diagnosis: multiply the calibrated range of these int8 activations (by tfjs output layer name, as in
    *  `report.ranges`, or 'rr') by the factor, e.g. { relu_1: 2 } = one bit less for that tensor alone. */
   widen?: Record<string, number>;
+  /** Correct each convolution's and dense layer's bias for the mean shift its weight rounding causes, with the
+   *  per-channel input means over the calibration beats (default true; false: the float bias as is). */
+  biasCorrection?: boolean;
+  /** Activations kept at 16 bits (format 2.2), by name as in `report.int16Candidates` (default none). */
+  int16?: string[];
   /** Activation range: 'minmax' (default) or a two-sided percentile clip, e.g. 1e-4 drops the 0.01 % extremes. */
   clip?: number;
   log?: (s: string) => void;
@@ -302,6 +343,13 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
     if (!ok) throw new Error(`widen: '${name}' is not an int8 activation of this model (use 'rr' or a name from the export report's ranges)`);
   }
   const wf = (name: string) => widen[name] ?? 1;
+  const candidates = wideCandidates(nodes);
+  const wide = new Set<Node>();
+  for (const name of opts.int16 ?? []) {
+    const g = candidates.get(name);
+    if (!g) throw new Error(`int16: '${name}' cannot be kept at 16 bits in this model (candidates, earliest first: ${[...candidates.keys()].join(', ') || 'none'})`);
+    wide.add(g[0]!);
+  }
   const T = spec.input.length;
   const CH = spec.input.channels?.length ?? 1; // beat input [T, CH]
   const nRR = spec.input.rr.features.length;
@@ -326,6 +374,10 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
   const clip = opts.clip ?? 0;
   const samples: number[][] = probe.map(() => []);
   let rrLo = Infinity, rrHi = -Infinity, bLo = Infinity, bHi = -Infinity;
+  // per-channel sums of every activation (for the bias correction of the weights' rounding)
+  const chSum = probe.map((n) => new Float64Array(n.shape[n.shape.length - 1]!));
+  const chCount = new Float64Array(probe.length);
+  const beatSum = new Float64Array(CH);
   const batch = opts.batch ?? 512;
   const lstmSample = Math.min(calib.n, 1500);
   for (let s = 0; s < calib.n; s += batch) {
@@ -344,7 +396,11 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       for (const v of d) { if (v < a) a = v; if (v > b) b = v; }
       if (clip > 0) { const smp = samples[k]!; const step = Math.max(1, Math.floor(d.length / 4096)); for (let i = 0; i < d.length; i += step) smp.push(d[i]!); }
       lo[k] = a; hi[k] = b;
+      const C = probe[k]!.shape[probe[k]!.shape.length - 1]!, cs = chSum[k]!;
+      for (let i = 0; i < d.length; i++) cs[i % C]! += d[i]!;
+      chCount[k]! += d.length / C;
     }
+    for (let i = 0; i < xb.length; i++) beatSum[i % CH]! += xb[i]!;
     for (const n of probe) {
       if (n.kind !== 'lstm' || s >= lstmSample) continue;
       const src = n.inputs[0]!;
@@ -367,7 +423,28 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
     n.fusedConv = best;
     best.fusedIntoAdd = n;
   }
-  const report: QuantizeReport = { ops: [], ranges: {}, lstm: [] };
+  // Empirical bias correction (Nagel et al. 2019): rounding the weights shifts each output channel's mean by
+  // Σ_r (w_q − w)[r, o] · E[x_r]; with E[x] per input channel over the calibration (training) beats, subtracting
+  // that shift from the bias removes the systematic part of the weight rounding error (ReLU inputs have E[x] ≠ 0).
+  const meanOf = (n: Node): Float64Array | null => {
+    if (n === beat) return beatSum.map((v) => v / (calib.n * T));
+    const k = probe.indexOf(n);
+    return k >= 0 && chCount[k]! > 0 ? chSum[k]!.map((v) => v / chCount[k]!) : null;
+  };
+  const biasCorrection = opts.biasCorrection !== false;
+  const correctedBias = (c: Node, wq: Int8Array, ws: Float64Array): Float32Array => {
+    const b = Float32Array.from(c.b!);
+    const mean = biasCorrection ? meanOf(c.inputs[0]!) : null;
+    if (!mean) return b;
+    const fanIn = c.fanIn!, cout = c.cout!, cin = mean.length;
+    for (let o = 0; o < cout; o++) {
+      let shift = 0;
+      for (let r = 0; r < fanIn; r++) shift += (wq[o * fanIn + r]! * ws[o]! - c.w![r * cout + o]!) * mean[r % cin]!;
+      b[o] = b[o]! - shift;
+    }
+    return b;
+  };
+  const report: QuantizeReport = { ops: [], int16Candidates: [...candidates.keys()], int16: [...candidates.keys()].filter((k) => wide.has(candidates.get(k)![0]!)), ranges: {}, lstm: [] };
   // ---- quantization parameters of every tensor
   const q = new Map<Node, QParams & { dtype: 'int8' | 'int16' }>();
   // The beat input stays at 16 bits (symmetric, zero point 0) when only convolutions read it and their
@@ -385,10 +462,12 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
     if (n === logits) {
       const m = Math.max(Math.abs(lo[k]!), Math.abs(hi[k]!), 1e-6) * 1.25;
       q.set(n, { scale: m / 32767, zp: 0, dtype: 'int16' });
-    } else if (n.kind === 'gap' && opts.gapRequant !== false) {
+    } else if (n.kind === 'gap' && (opts.gapRequant !== false || q.get(n.inputs[0]!)!.dtype === 'int16')) {
       // A mean over time spans a much narrower range than its input: its own scale keeps the head's features fine.
       q.set(n, { ...asymmetric(lo[k]! * wf(n.outLayer), hi[k]! * wf(n.outLayer)), dtype: 'int8' });
-    } else if (n.kind === 'maxpool' || n.kind === 'avgpool' || n.kind === 'gap' || n.kind === 'reshape' || n.kind === 'attention' || n.kind === 'clamp') {
+    } else if (n.kind === 'maxpool') {
+      q.set(n, { ...q.get(n.inputs[0]!)! }); // same quantization (and width) as the input
+    } else if (n.kind === 'avgpool' || n.kind === 'gap' || n.kind === 'reshape' || n.kind === 'attention' || n.kind === 'clamp') {
       q.set(n, { ...q.get(n.inputs[0]!)!, dtype: 'int8' }); // same quantization as the input
     } else if (n.kind === 'lstm') {
       const c = cfg(n.layer);
@@ -412,7 +491,10 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
         a = Math.min(a, 0) < 0 ? v[Math.floor(clip * (v.length - 1))]! : a;
         b = v[Math.ceil((1 - clip) * (v.length - 1))]!;
       }
-      q.set(n, { ...asymmetric(a * wf(n.outLayer), b * wf(n.outLayer)), dtype: 'int8' });
+      if (wide.has(n)) {
+        // 16 bits, symmetric (zero point 0): 256× finer steps than the 8-bit grid over the same range
+        q.set(n, { scale: Math.max(Math.abs(a), Math.abs(b), 1e-8) * wf(n.outLayer) / 32767, zp: 0, dtype: 'int16' });
+      } else q.set(n, { ...asymmetric(a * wf(n.outLayer), b * wf(n.outLayer)), dtype: 'int8' });
     }
   }
   // The attention output must share its input's quantization; so must pooling (already set above).
@@ -447,7 +529,8 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
     }
     if (n.fusedInto || n.fusedIntoAdd) continue; // emitted by its dense2 / its add
     const oq = q.get(n)!;
-    const clampLo = (relu: boolean) => (relu ? oq.zp : -128);
+    const clampLo = (relu: boolean) => (relu ? oq.zp : oq.dtype === 'int16' ? -32768 : -128);
+    const clampHi = oq.dtype === 'int16' ? 32767 : 127;
     if (n.fusedConcat) {
       const [A, B] = n.fusedConcat.inputs as [Node, Node];
       const qa = q.get(A)!, qb = q.get(B)!;
@@ -479,8 +562,9 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
         const { q: wq, s: ws } = quantWeights(n.w!, fanIn, cout);
         const sx = inQ[0]!.scale;
         const bias = new Int32Array(cout), mult = new Int32Array(cout), shift = new Int32Array(cout);
+        const bc = correctedBias(n, wq, ws);
         for (let o = 0; o < cout; o++) {
-          bias[o] = Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(n.b![o]! / (sx * ws[o]!))));
+          bias[o] = Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(bc[o]! / (sx * ws[o]!))));
           [mult[o], shift[o]] = quantizeMultiplier((sx * ws[o]!) / oq.scale);
         }
         let wShape: number[];
@@ -493,7 +577,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
         const out = act(n);
         if (n.kind === 'conv') {
           const k = cfg(n.layer).kernelSize as number;
-          ops.push({ op: 'conv1d', tensors: [ins[0]!, wId, bId, mId, sId, out], params: [Math.floor((k - 1) / 2), clampLo(n.relu), 127] });
+          ops.push({ op: 'conv1d', tensors: [ins[0]!, wId, bId, mId, sId, out], params: [Math.floor((k - 1) / 2), clampLo(n.relu), clampHi] });
         } else {
           const is16 = oq.dtype === 'int16';
           ops.push({ op: 'dense', tensors: [ins[0]!, wId, bId, mId, sId, out], params: is16 ? [-32768, 32767] : [clampLo(n.relu), 127] });
@@ -515,7 +599,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       case 'gap':
       case 'reshape': {
         const out = act(n);
-        const same = oq.scale === inQ[0]!.scale && oq.zp === inQ[0]!.zp;
+        const same = oq.scale === inQ[0]!.scale && oq.zp === inQ[0]!.zp && oq.dtype === inQ[0]!.dtype;
         const params = n.kind === 'gap' && !same ? quantizeMultiplier(inQ[0]!.scale / (n.inputs[0]!.shape[0]! * oq.scale)) : undefined;
         ops.push({ op: n.kind === 'gap' ? 'global_avgpool1d' : 'reshape', tensors: [ins[0]!, out], ...(params ? { params } : {}) });
         break;
@@ -576,8 +660,9 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
           const { q: wq, s: ws } = quantWeights(c.w!, fanIn, cout);
           const sx = qx.scale;
           const bias = new Int32Array(cout), mult = new Int32Array(cout), shift = new Int32Array(cout), rm = new Int32Array(cout), rs = new Int32Array(cout);
+          const bc = correctedBias(c, wq, ws);
           for (let o = 0; o < cout; o++) {
-            bias[o] = Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(c.b![o]! / (sx * ws[o]!))));
+            bias[o] = Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(bc[o]! / (sx * ws[o]!))));
             [mult[o], shift[o]] = quantizeMultiplier((sx * ws[o]!) / oq.scale);
             [rm[o], rs[o]] = quantizeMultiplier(qr.scale / (sx * ws[o]!));
           }
@@ -585,7 +670,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
           const ids = [cst('int8', [cout, k, fanIn / k], wq), cst('int32', [cout], bias), cst('int32', [cout], mult), cst('int32', [cout], shift)];
           const rIds = [cst('int32', [cout], rm), cst('int32', [cout], rs)];
           const out = act(n);
-          ops.push({ op: 'conv1d', tensors: [tid.get(c.inputs[0]!)!, ...ids, tid.get(res)!, ...rIds, out], params: [Math.floor((k - 1) / 2), clampLo(n.relu), 127] });
+          ops.push({ op: 'conv1d', tensors: [tid.get(c.inputs[0]!)!, ...ids, tid.get(res)!, ...rIds, out], params: [Math.floor((k - 1) / 2), clampLo(n.relu), clampHi] });
           report.ops.push({ op: 'conv1d+add', layer: n.outLayer });
           continue;
         }
@@ -638,4 +723,32 @@ export function fileSpec(spec: ModelSpec): FileInputSpec {
     ...(s.template ? { template: { window: s.template.window } } : {}),
     arch: spec.arch,
   };
+}
+
+/** Agreement on the calibration protocol's training beats that the automatic 8/16-bit choice aims for. */
+export const AUTO_INT16_TARGET = 0.999;
+
+export interface AutoStep { int16: string[]; agreement: number; bytes: number }
+
+/**
+ * The automatic per-tensor choice of 8 or 16 bits: start with every activation at 8 bits and keep the candidates
+ * (`report.int16Candidates`, earliest first) at 16 bits one more at a time until `score` (float vs int8 class
+ * agreement on TRAINING beats, never test beats) reaches `target`; if it never does, every candidate is widened.
+ * The earliest layers come first because their rounding errors pass through the whole network, and the prefix
+ * order makes the choice one number (how many) rather than a search over subsets.
+ */
+export async function quantizeAuto(model: tf.LayersModel, spec: ModelSpec, calib: Calibration, score: (bytes: Uint8Array) => number,
+  opts: QuantizeOptions & { target?: number } = {}): Promise<{ bytes: Uint8Array; report: QuantizeReport; steps: AutoStep[] }> {
+  const target = opts.target ?? AUTO_INT16_TARGET;
+  const steps: AutoStep[] = [];
+  let r = await quantizeModel(model, spec, calib, { ...opts, int16: [] });
+  const cands = r.report.int16Candidates;
+  for (let k = 0; ; k++) {
+    if (k > 0) r = await quantizeModel(model, spec, calib, { ...opts, int16: cands.slice(0, k) });
+    const agreement = score(r.bytes);
+    steps.push({ int16: cands.slice(0, k), agreement, bytes: r.bytes.length });
+    opts.log?.(`int16 [${cands.slice(0, k).join(', ')}]: agreement on the training beats ${(100 * agreement).toFixed(3)} %`);
+    if (agreement >= target || k >= cands.length) break;
+  }
+  return { ...r, steps };
 }

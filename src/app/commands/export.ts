@@ -9,7 +9,8 @@ import { PROTOCOLS, checkProtocol, buildSplit, setInputs, type Protocol, type Be
 import { CLASS_NAMES, type InputSpec } from '../../train/spec.js';
 
 const help = `Usage: ecg-edge export <model-dir> --out <file.ecgm> [--calibration ${PROTOCOLS.join('|')}] [--db DIR]
-                         [--beats N] [--fidelity] [--fidelity-on test|calibration] [--widen NAME=F,...] [--json]
+                         [--beats N] [--int16 auto|none|NAME,...] [--fidelity] [--fidelity-on test|calibration]
+                         [--bias-correction on|off] [--widen NAME=F,...] [--json]
        ecg-edge export --results [--models DIR]
 
 Quantizes a model written by \`ecg-edge train\` into the int8 model file format (docs/MODEL_FORMAT.md):
@@ -17,13 +18,28 @@ per-channel symmetric int8 weights, int32 biases, batch norm folded into the con
 scales calibrated on TRAINING beats only (inter-patient: DS1; intra-patient: the 80% training split), int16
 logits, LSTM with int16 cell state. For fidelity the beat input stays at 16 bits when only convolutions read it,
 a global average pooling gets its own calibrated scale, and each residual Add is folded into the convolution
-before it (the other branch added in the int32 accumulator): such files are format 2.1.
+before it (the other branch added in the int32 accumulator): such files are format 2.1. Activations of the first
+layers can be kept at 16 bits (TFLite's "16x8": int16 with zero point 0, int8 weights; format 2.2), chosen per
+tensor by --int16.
 
   --out FILE          output file (required)
   --calibration P     protocol whose training beats calibrate the scales (default: the model's spec.protocol,
                       else inter-patient)
   --db DIR            MIT-BIH folder (default $ECG_EDGE_DATA/mitdb)
   --beats N           calibration beats, stratified by class (default 4000)
+  --int16 MODE        which activations stay at 16 bits (format 2.2):
+                        auto (default): start with all at 8 bits, then keep the candidates at 16 bits one more
+                          at a time, earliest layer first, until float vs int8 class agreement on ALL the
+                          calibration protocol's TRAINING beats (inter-patient: DS1; intra-patient: the training
+                          split; never test beats) is >= 99.8 % (every candidate if it never is). The candidates
+                          are the convolution outputs whose readers take 16-bit inputs (convolutions, max
+                          pooling, global average pooling, LSTM), e.g. relu_1 (see the --json report's
+                          int16_candidates); the steps are in the --json report (int16_steps)
+                        none: every activation at 8 bits (files as before, format 2.0/2.1)
+                        NAME,...: exactly these (names from int16_candidates)
+  --bias-correction B on (default): subtract from each convolution's and dense layer's bias the mean shift that
+                      rounding its weights to int8 causes (Σ (w_q − w)·E[x], E[x] per input channel over the
+                      calibration beats); off: the float bias as is
   --fidelity          also score float vs int8 on the protocol's test beats (DS2 / intra-patient test split):
                       class agreement, macro F1 of each and the drop; written beside the model as <out>.fidelity.json
   --fidelity-on S     with --fidelity, the beats scored: test (default) or calibration (the protocol's training
@@ -122,7 +138,7 @@ export const exportCommand: CommandSpec = {
     const a = parse(argv, {
       out: { type: 'string' }, calibration: { type: 'string' }, db: { type: 'string' }, beats: { type: 'string' },
       fidelity: { type: 'boolean' }, json: { type: 'boolean' }, results: { type: 'boolean' }, models: { type: 'string' }, clip: { type: 'string' },
-      'fidelity-on': { type: 'string' }, widen: { type: 'string' },
+      'fidelity-on': { type: 'string' }, widen: { type: 'string' }, int16: { type: 'string' }, 'bias-correction': { type: 'string' },
     }, help, true);
     if (!a) return 0;
     const o = a.values as Record<string, string | boolean | undefined>;
@@ -150,9 +166,15 @@ export const exportCommand: CommandSpec = {
         widen[m[1]!] = f;
       }
     }
+    const int16Opt = (o.int16 as string | undefined) ?? 'auto';
+    if (!int16Opt.trim()) throw new CliError(`--int16 must be auto, none or a comma-separated list of activation names`);
+    const int16Names = int16Opt === 'auto' || int16Opt === 'none' ? [] : int16Opt.split(',').map((x) => x.trim()).filter(Boolean);
+    const bcOpt = (o['bias-correction'] as string | undefined) ?? 'on';
+    if (bcOpt !== 'on' && bcOpt !== 'off') throw new CliError(`--bias-correction must be on or off, got '${bcOpt}'`);
+    const biasCorrection = bcOpt === 'on';
     const { initEngine } = await import('../../train/engine.js');
     const { loadModel } = await import('../../train/io.js');
-    const { quantizeModel } = await import('../../nn/quantize.js');
+    const { quantizeModel, quantizeAuto, AUTO_INT16_TARGET } = await import('../../nn/quantize.js');
     const { Int8Classifier } = await import('../../nn/index.js');
     await initEngine('auto', { quiet: !!o.json });
     const { model, spec } = await loadModel(dir);
@@ -173,10 +195,34 @@ export const exportCommand: CommandSpec = {
     const clip = o.clip === undefined ? 0 : Number(o.clip);
     if (!(clip >= 0 && clip < 0.01)) throw new CliError(`--clip must be a fraction from 0 to 0.01 (e.g. 1e-4), got '${o.clip}'`);
     let bytes: Uint8Array, report: Awaited<ReturnType<typeof quantizeModel>>['report'];
+    let steps: import('../../nn/quantize.js').AutoStep[] | undefined;
+    // float labels of every training beat: the automatic 16-bit choice and --fidelity-on calibration score on them
+    let calFloat: { beats: Float32Array; rr: Float32Array; labels: Int32Array } | undefined;
+    const floatOnCal = async () => {
+      if (!calFloat) {
+        const { predictPrepared, argmax } = await import('../../train/predict.js');
+        const { beats, rr } = setInputs(calSet, spec.input);
+        calFloat = { beats, rr, labels: Int32Array.from(argmax(await predictPrepared(model, beats, spec.input.length, rr))) };
+      }
+      return calFloat;
+    };
     try {
-      ({ bytes, report } = await quantizeModel(model, spec, cal, { clip, widen }));
+      if (int16Opt === 'auto') {
+        const fl = await floatOnCal();
+        const score = (b: Uint8Array) => {
+          const c = Int8Classifier.load(b);
+          try {
+            const q = c.classifyBatch(fl.beats, fl.rr);
+            let agree = 0;
+            for (let i = 0; i < calSet.n; i++) agree += +(fl.labels[i] === q.labels[i]);
+            return agree / calSet.n;
+          } finally { c.close(); }
+        };
+        ({ bytes, report, steps } = await quantizeAuto(model, spec, cal, score, { clip, widen, biasCorrection, ...(o.json ? {} : { log: (s: string) => console.log(s) }) }));
+      } else ({ bytes, report } = await quantizeModel(model, spec, cal, { clip, widen, biasCorrection, int16: int16Names }));
     } catch (e) {
       if (o.widen !== undefined && /^widen/.test((e as Error).message)) throw new CliError(`--${(e as Error).message}`);
+      if (/^int16/.test((e as Error).message)) throw new CliError(`--${(e as Error).message}`);
       throw e;
     }
     fs.mkdirSync(path.dirname(path.resolve(o.out as string)), { recursive: true });
@@ -185,10 +231,12 @@ export const exportCommand: CommandSpec = {
     const summary: Record<string, unknown> = {
       model: dir, file: o.out, arch: spec.arch, calibration: protocol, calibration_beats: cal.n, bytes: bytes.length,
       sha256: clf.sha256, arena_bytes: clf.arenaBytes, ops: report.ops.length, lstm: report.lstm, seconds: (Date.now() - t0) / 1000,
+      bias_correction: biasCorrection, int16_candidates: report.int16Candidates, int16: report.int16,
+      ...(steps ? { int16_rule: `earliest first until agreement on the ${calSet.n} ${protocol} training beats >= ${100 * AUTO_INT16_TARGET} %`, int16_steps: steps } : {}),
       ranges: report.ranges, ...(o.widen !== undefined ? { widen } : {}),
     };
     if (o.fidelity && fidOn === 'calibration') {
-      const fid = await fidelity(model, spec.input, calSet, clf);
+      const fid = await fidelity(model, spec.input, calSet, clf, (await floatOnCal()).labels);
       summary.fidelity = { model: dir, file: o.out as string, arch: spec.arch, protocol, on: 'calibration', ...fid, bytes: bytes.length, arena_bytes: clf.arenaBytes, date: new Date().toISOString().slice(0, 10) };
     } else if (o.fidelity) {
       const fid = await fidelity(model, spec.input, split.test, clf);
@@ -199,7 +247,7 @@ export const exportCommand: CommandSpec = {
     if (o.json) console.log(JSON.stringify(summary));
     else {
       console.log(`wrote ${o.out}: ${bytes.length} bytes, ${report.ops.length} ops, arena ${clf.arenaBytes} bytes, sha256 ${clf.sha256}`);
-      console.log(`calibrated on ${cal.n} ${protocol} training beats`);
+      console.log(`calibrated on ${cal.n} ${protocol} training beats; 16-bit activations: ${report.int16.length ? report.int16.join(', ') : 'none'} (of ${report.int16Candidates.length} candidates)`);
       const f = summary.fidelity as Fidelity | undefined;
       if (f) console.log(`fidelity on ${f.beats} ${fidOn === 'calibration' ? `${protocol} training (calibration) ` : 'test '}beats: agreement ${(100 * f.agreement).toFixed(2)} %, macro F1 float ${f.macro_f1_float?.toFixed(4)} int8 ${f.macro_f1_int8?.toFixed(4)} (drop ${f.macro_f1_drop?.toFixed(4)})`);
     }
@@ -217,11 +265,11 @@ function mergeSets(a: BeatSet, b: BeatSet): BeatSet {
   return { n: a.n + b.n, margin: a.margin, windows: cat(a.windows, b.windows), rr: cat(a.rr, b.rr), tpl: a.tpl && b.tpl ? cat(a.tpl, b.tpl) : null, label: cat(a.label, b.label), rec: cat(a.rec, b.rec), sample: cat(a.sample, b.sample), records: [...a.records, ...b.records] };
 }
 
-async function fidelity(model: import('@tensorflow/tfjs').LayersModel, spec: InputSpec, set: BeatSet, clf: import('../../nn/index.js').Int8Classifier) {
+async function fidelity(model: import('@tensorflow/tfjs').LayersModel, spec: InputSpec, set: BeatSet, clf: import('../../nn/index.js').Int8Classifier, floatLabels?: ArrayLike<number>) {
   const { predictPrepared, argmax } = await import('../../train/predict.js');
   const { reportFromLabels } = await import('../../train/classify.js');
   const { beats, rr } = setInputs(set, spec);
-  const fl = argmax(await predictPrepared(model, beats, spec.length, rr));
+  const fl = floatLabels ?? argmax(await predictPrepared(model, beats, spec.length, rr));
   const q = clf.classifyBatch(beats, rr);
   let agree = 0;
   for (let i = 0; i < set.n; i++) agree += +(fl[i] === q.labels[i]);
