@@ -85,6 +85,9 @@ export interface Fidelity {
   bytes: number;
   arena_bytes: number;
   date: string;
+  /** Activations kept at 16 bits (format 2.2) and, with the automatic choice, the agreement on the training beats that chose them. */
+  int16?: string[];
+  int16_training_agreement?: number;
 }
 
 /** The int8 section of docs/RESULTS.md from every *.fidelity.json under modelsDir. */
@@ -113,9 +116,13 @@ export async function writeResults(modelsDir: string): Promise<string> {
     'Float = the tfjs model; int8 = the exported .ecgm file run by the native core (same beats, reference positions).',
     'Targets: macro F1 drop ≤ 0.005 and class agreement ≥ 99.5 %.',
     '',
-    '| protocol | model (arch) | test beats | agreement % | targets met | macro F1 float | macro F1 int8 | drop | VEB F1 float/int8 | SVEB F1 float/int8 | file bytes | arena bytes | date |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...found.map((r) => `| ${r.protocol} | ${name(r)}${name(r) === r.arch ? '' : ` (${r.arch})`} | ${r.beats} | ${pct(r.agreement)} | ${met(r)} | ${f3(r.macro_f1_float)} | ${f3(r.macro_f1_int8)} | ${f3(r.macro_f1_drop)} | ${f3(r.veb_f1_float)} / ${f3(r.veb_f1_int8)} | ${f3(r.sveb_f1_float)} / ${f3(r.sveb_f1_int8)} | ${r.bytes} | ${r.arena_bytes} | ${r.date} |`),
+    '16-bit activations: chosen by `--int16 auto` (the default): the earliest candidates kept at 16 bits until float/int8',
+    'agreement on all the protocol\'s training beats (DS1 / the intra-patient training split) is ≥ 99.9 % (docs/MODEL_FORMAT.md);',
+    'the last column gives that training-beat agreement.',
+    '',
+    '| protocol | model (arch) | test beats | agreement % | targets met | macro F1 float | macro F1 int8 | drop | VEB F1 float/int8 | SVEB F1 float/int8 | file bytes | arena bytes | date | 16-bit activations | training-beat agreement % |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...found.map((r) => `| ${r.protocol} | ${name(r)}${name(r) === r.arch ? '' : ` (${r.arch})`} | ${r.beats} | ${pct(r.agreement)} | ${met(r)} | ${f3(r.macro_f1_float)} | ${f3(r.macro_f1_int8)} | ${f3(r.macro_f1_drop)} | ${f3(r.veb_f1_float)} / ${f3(r.veb_f1_int8)} | ${f3(r.sveb_f1_float)} / ${f3(r.sveb_f1_int8)} | ${r.bytes} | ${r.arena_bytes} | ${r.date} | ${r.int16 === undefined ? '-' : r.int16.length ? r.int16.join(', ') : 'none'} | ${r.int16_training_agreement === undefined ? '-' : pct(r.int16_training_agreement)} |`),
     '',
   ];
   return lines.join('\n');
@@ -240,7 +247,8 @@ export const exportCommand: CommandSpec = {
       summary.fidelity = { model: dir, file: o.out as string, arch: spec.arch, protocol, on: 'calibration', ...fid, bytes: bytes.length, arena_bytes: clf.arenaBytes, date: new Date().toISOString().slice(0, 10) };
     } else if (o.fidelity) {
       const fid = await fidelity(model, spec.input, split.test, clf);
-      const rec: Fidelity = { model: dir, file: o.out as string, arch: spec.arch, protocol, ...fid, bytes: bytes.length, arena_bytes: clf.arenaBytes, date: new Date().toISOString().slice(0, 10) };
+      const rec: Fidelity = { model: dir, file: o.out as string, arch: spec.arch, protocol, ...fid, bytes: bytes.length, arena_bytes: clf.arenaBytes, date: new Date().toISOString().slice(0, 10),
+        int16: report.int16, ...(steps ? { int16_training_agreement: steps[steps.length - 1]!.agreement } : {}) };
       fs.writeFileSync(`${o.out}.fidelity.json`, JSON.stringify(rec, null, 2) + '\n');
       summary.fidelity = rec;
     }
