@@ -53,6 +53,19 @@ describe('gan / ensemble / report commands: usage errors', () => {
       expect(r.code).toBe(0);
       const m = JSON.parse(fs.readFileSync('e.json', 'utf8'));
       expect(m).toMatchObject({ format: 'ecg-edge-ensemble', method: 'average', members: [{ model: 'm1', weight: 0.5 }] });
+      // --pick best-per-arch keeps, per architecture, the member with the best validation score
+      const member = (name: string, arch: string, score: number) => {
+        fs.mkdirSync(name);
+        fs.writeFileSync(`${name}/metrics.json`, JSON.stringify({ protocol: 'inter-patient', arch, validation: { score } }));
+      };
+      member('m2', 'cnn', 0.7);
+      member('m3', 'resnet', 0.6);
+      member('m4', 'resnet', 0.6);
+      r = await run(['ensemble', 'build', '--protocol', 'inter-patient', '--members', 'm1,m2,m3,m4', '--pick', 'best-per-arch', '--out', 'b.json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(fs.readFileSync('b.json', 'utf8')).members.map((x: { model: string }) => x.model)).toEqual(['m2', 'm3']);
+      r = await run(['ensemble', 'build', '--protocol', 'inter-patient', '--members', 'm1', '--pick', 'best']);
+      expect(r.err).toMatch(/unknown --pick 'best': choose all or best-per-arch/);
     } finally {
       process.chdir(cwd);
     }

@@ -5,10 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, parse, type CommandSpec } from '../args.js';
 
-const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--method M] [--out FILE]
+const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M] [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
+  --pick P         all (default): every member | best-per-arch: of the members with the same architecture, only the
+                   one with the best validation score (a choice made on validation data only)
   --method M       top2-weighted (default; the paper's Top-2-weighted ensemble) | average | weighted-average
   --out FILE       default models/<protocol>/ensemble.json
 Each member's weight is its validation score from its metrics.json (validation.score).`;
@@ -18,7 +20,7 @@ export const ensembleCommand: CommandSpec = {
   summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' } }, help);
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' } }, help);
     if (!a) return 0;
     const [sub] = a.positionals;
     if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
@@ -38,7 +40,9 @@ export const ensembleCommand: CommandSpec = {
     const out = path.resolve(o.out ?? path.join('models', protocol, 'ensemble.json'));
     const members = o.members ? o.members.split(',').map((s) => path.resolve(s.trim())) : discoverModels(path.resolve('models'), protocol).models;
     if (!members.length) throw new CliError(`no model folders under models/${protocol}/; train some with \`ecg-edge train\` or pass --members`);
-    const specs = members.map((d) => {
+    const pick = o.pick ?? 'all';
+    if (pick !== 'all' && pick !== 'best-per-arch') throw new CliError(`unknown --pick '${pick}': choose all or best-per-arch`);
+    const all = members.map((d) => {
       const mf = path.join(d, 'metrics.json');
       if (!fs.existsSync(mf)) throw new CliError(`member ${d} has no metrics.json (its validation score is the weight)`);
       const m = JSON.parse(fs.readFileSync(mf, 'utf8'));
@@ -47,6 +51,7 @@ export const ensembleCommand: CommandSpec = {
       if (typeof score !== 'number' || !(score >= 0)) throw new CliError(`member ${d}: metrics.json has no validation.score`);
       return { model: path.relative(path.dirname(out), d) || '.', weight: score, arch: m.arch, validation: { metric: 'validation score (trainer selection score)', split: m.validation?.split, value: score } };
     });
+    const specs = pick === 'all' ? all : all.filter((s) => !all.some((t) => t.arch === s.arch && (t.weight > s.weight || (t.weight === s.weight && all.indexOf(t) < all.indexOf(s)))));
     writeManifest(out, { format: 'ecg-edge-ensemble', version: 1, protocol, method, classes: ['N', 'S', 'V', 'F', 'Q'], members: specs, created: new Date().toISOString() });
     console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })) }));
     return 0;
