@@ -83,28 +83,36 @@ describe('Int8Classifier', () => {
   });
 
   it('fuzz: mutated model files never crash the process (load fails with a message or the model runs)', () => {
-    const good = tinyModelBytes(3);
-    let s = 99;
-    const r = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
-    const { beats, rr } = randomInputs(3, 2);
-    let loaded = 0, rejected = 0;
-    for (let iter = 0; iter < 1500; iter++) {
-      let f = Uint8Array.from(good);
-      for (let k = 0, n = 1 + r(5); k < n; k++) f[r(f.length)] = r(256);
-      if (iter % 10 === 9) f = f.subarray(0, r(f.length));
-      if (iter % 4 !== 0 && f.length > 32) f = reseal(f);
-      try {
-        const clf = Int8Classifier.load(f);
-        const out = clf.classifyBatch(beats, rr);
-        expect(out.labels.every((l) => l >= 0 && l < clf.nClasses)).toBe(true);
-        loaded++;
-      } catch (e) {
-        expect((e as Error).message).toMatch(/cannot load int8 model/);
-        rejected++;
+    // seeds: a 2.0 file and a 2.2 file with 16-bit activations (int16 conv output, max pooling and pooled mean)
+    const wide = tinyModelBytes(3, 128, true);
+    expect(wide[6]).toBe(2);
+    const w = Int8Classifier.load(wide);
+    const ref = w.classifyBatch(randomInputs(3, 2).beats, randomInputs(3, 2).rr, { path: 'reference' });
+    expect(Array.from(w.classifyBatch(randomInputs(3, 2).beats, randomInputs(3, 2).rr).probs)).toEqual(Array.from(ref.probs));
+    w.close();
+    for (const good of [tinyModelBytes(3), wide]) {
+      let s = 99;
+      const r = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
+      const { beats, rr } = randomInputs(3, 2);
+      let loaded = 0, rejected = 0;
+      for (let iter = 0; iter < 1500; iter++) {
+        let f = Uint8Array.from(good);
+        for (let k = 0, n = 1 + r(5); k < n; k++) f[r(f.length)] = r(256);
+        if (iter % 10 === 9) f = f.subarray(0, r(f.length));
+        if (iter % 4 !== 0 && f.length > 32) f = reseal(f);
+        try {
+          const clf = Int8Classifier.load(f);
+          const out = clf.classifyBatch(beats, rr);
+          expect(out.labels.every((l) => l >= 0 && l < clf.nClasses)).toBe(true);
+          loaded++;
+        } catch (e) {
+          expect((e as Error).message).toMatch(/cannot load int8 model/);
+          rejected++;
+        }
       }
+      expect(rejected).toBeGreaterThan(300);
+      expect(loaded).toBeGreaterThan(5);
     }
-    expect(rejected).toBeGreaterThan(300);
-    expect(loaded).toBeGreaterThan(5);
   });
 
   it('classifying never loads TensorFlow.js (a process that only classifies)', () => {

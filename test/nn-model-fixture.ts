@@ -19,16 +19,19 @@ export function runStream(clf: Int8Classifier, x: Int16Array, block: (k: number)
   return { beats, bound };
 }
 
-export function tinyModelBytes(seed = 1, length = 128): Uint8Array {
+/** `wide`: a format 2.2 file with 16-bit activations (int16 beat → conv1d to int16 → maxpool1d int16 →
+ *  global_avgpool1d from int16), the 16-bit ops the exporter emits. */
+export function tinyModelBytes(seed = 1, length = 128, wide = false): Uint8Array {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const ri = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const tensors: FileTensor[] = [];
   const t = (x: FileTensor) => (tensors.push(x), tensors.length - 1);
-  const beat = t({ dtype: 'int8', kind: 'activation', shape: [length, 1], scale: 0.05, zeroPoint: 0 });
+  const beat = wide ? t({ dtype: 'int16', kind: 'activation', shape: [length, 1], scale: 1 / 4096, zeroPoint: 0 }) : t({ dtype: 'int8', kind: 'activation', shape: [length, 1], scale: 0.05, zeroPoint: 0 });
   const rr = t({ dtype: 'int8', kind: 'activation', shape: [4], scale: 0.02, zeroPoint: -100 });
   const C = 6;
-  const conv = t({ dtype: 'int8', kind: 'activation', shape: [length, C], scale: 0.04, zeroPoint: -128 });
+  const conv = wide ? t({ dtype: 'int16', kind: 'activation', shape: [length, C], scale: 0.04 / 256, zeroPoint: 0 }) : t({ dtype: 'int8', kind: 'activation', shape: [length, C], scale: 0.04, zeroPoint: -128 });
+  const M = wide ? 0.005 : 0.004;
   const mult = (m: number, n: number) => Int32Array.from({ length: n }, () => quantizeMultiplier(m * (0.5 + rnd()))[0]);
   const shift = (m: number, n: number) => Int32Array.from({ length: n }, () => quantizeMultiplier(m)[1]);
   const ops: FileOp[] = [];
@@ -37,13 +40,17 @@ export function tinyModelBytes(seed = 1, length = 128): Uint8Array {
     tensors: [beat,
       t({ dtype: 'int8', kind: 'constant', shape: [C, 5, 1], data: Int8Array.from({ length: C * 5 }, () => ri(-127, 127)) }),
       t({ dtype: 'int32', kind: 'constant', shape: [C], data: Int32Array.from({ length: C }, () => ri(-500, 500)) }),
-      t({ dtype: 'int32', kind: 'constant', shape: [C], data: mult(0.004, C) }),
-      t({ dtype: 'int32', kind: 'constant', shape: [C], data: shift(0.004, C) }),
+      t({ dtype: 'int32', kind: 'constant', shape: [C], data: mult(M, C) }),
+      t({ dtype: 'int32', kind: 'constant', shape: [C], data: shift(M, C) }),
       conv],
-    params: [2, -128, 127],
+    params: wide ? [2, 0, 32767] : [2, -128, 127],
   });
   const gap = t({ dtype: 'int8', kind: 'activation', shape: [C], scale: 0.04, zeroPoint: -128 });
-  ops.push({ op: 'global_avgpool1d', tensors: [conv, gap] });
+  if (wide) {
+    const pooled = t({ dtype: 'int16', kind: 'activation', shape: [length / 2, C], scale: 0.04 / 256, zeroPoint: 0 });
+    ops.push({ op: 'maxpool1d', tensors: [conv, pooled], params: [2, 2, 0] });
+    ops.push({ op: 'global_avgpool1d', tensors: [pooled, gap], params: quantizeMultiplier(0.04 / 256 / ((length / 2) * 0.04)) });
+  } else ops.push({ op: 'global_avgpool1d', tensors: [conv, gap] });
   const cat = t({ dtype: 'int8', kind: 'activation', shape: [C + 4], scale: 0.05, zeroPoint: -60 });
   const tab = t({ dtype: 'int32', kind: 'constant', shape: [2, 2], data: Int32Array.from([...quantizeMultiplier(0.04 / 0.05), ...quantizeMultiplier(0.02 / 0.05)]) });
   ops.push({ op: 'concat', tensors: [gap, rr, tab, cat] });

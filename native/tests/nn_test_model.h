@@ -192,6 +192,58 @@ inline Builder small_model(uint32_t seed, int length = 32, int n_rr = 4, int n_c
   return b;
 }
 
+/** A model using every 16-bit op: beat int16 → conv (int16 out, relu) → maxpool16 → [conv k1 → r int16] →
+ *  conv (int16 in, int16 residual r, int16 out, relu) → maxpool16 → lstm (int16 in) ⊕ gap (int16 in) ⊕ rr →
+ *  dense → int16 logits → softmax; a side conv (int16 in, int8 out). */
+inline Builder w16_model(uint32_t seed) {
+  std::mt19937 g(seed);
+  Builder b;
+  b.minor = 2;
+  auto mults = [&](size_t n) { return random_vec<int32_t>(g, n, 1 << 30, 0x7fffffff); };
+  auto shifts = [&](size_t n, int lo, int hi) { return random_vec<int32_t>(g, n, lo, hi); };
+  auto w8 = [&](size_t n) { return random_vec<int8_t>(g, n, -127, 127); };
+  auto bias = [&](size_t n, int m) { return random_vec<int32_t>(g, n, -m, m); };
+  b.beat = b.act(2, {32, 1}, 1.f / 4096, 0);
+  b.rr = b.act(1, {4}, 0.02f, -100);
+  const uint16_t c1 = b.act(2, {32, 8}, 1e-3f, 0);
+  b.op(1, {b.beat, b.constant<int8_t>(1, {8, 7, 1}, w8(56)), b.constant<int32_t>(3, {8}, bias(8, 200000)), b.constant<int32_t>(3, {8}, mults(8)),
+           b.constant<int32_t>(3, {8}, shifts(8, 34, 37)), c1},
+       {3, 0, 32767});
+  const uint16_t p1 = b.act(2, {16, 8}, 1e-3f, 0);
+  b.op(3, {c1, p1}, {2, 2, 0});
+  const uint16_t r = b.act(2, {16, 8}, 2e-3f, 0);
+  b.op(1, {p1, b.constant<int8_t>(1, {8, 1, 8}, w8(64)), b.constant<int32_t>(3, {8}, bias(8, 100000)), b.constant<int32_t>(3, {8}, mults(8)),
+           b.constant<int32_t>(3, {8}, shifts(8, 38, 41)), r},
+       {0, -32768, 32767});
+  const uint16_t c2 = b.act(2, {16, 8}, 2e-3f, 0);
+  b.op(1, {p1, b.constant<int8_t>(1, {8, 5, 8}, w8(320)), b.constant<int32_t>(3, {8}, bias(8, 1000000)), b.constant<int32_t>(3, {8}, mults(8)),
+           b.constant<int32_t>(3, {8}, shifts(8, 40, 43)), r, b.constant<int32_t>(3, {8}, mults(8)), b.constant<int32_t>(3, {8}, shifts(8, 21, 24)), c2},
+       {2, 0, 32767});
+  const uint16_t p2 = b.act(2, {8, 8}, 2e-3f, 0);
+  b.op(3, {c2, p2}, {3, 2, 1});
+  const uint32_t U = 8, G = 32;
+  const uint16_t h = b.act(1, {U}, 1.f / 128, 0);
+  b.op(6, {p2, b.constant<int8_t>(1, {G, 8}, w8(G * 8)), b.constant<int8_t>(1, {G, U}, w8(G * U)), b.constant<int32_t>(3, {G}, bias(G, 4096)),
+           b.constant<int32_t>(3, {G}, mults(G)), b.constant<int32_t>(3, {G}, shifts(G, 38, 41)), b.constant<int32_t>(3, {G}, mults(G)),
+           b.constant<int32_t>(3, {G}, shifts(G, 31, 33)), h},
+       {0, 11, 1 << 30, 38, 0});
+  const uint16_t gp = b.act(1, {8}, 0.05f, -30);
+  b.op(5, {c2, gp}, {1 << 30, 40});
+  const uint16_t side = b.act(1, {8, 4}, 0.1f, 3);
+  b.op(1, {p2, b.constant<int8_t>(1, {4, 3, 8}, w8(96)), b.constant<int32_t>(3, {4}, bias(4, 100000)), b.constant<int32_t>(3, {4}, mults(4)),
+           b.constant<int32_t>(3, {4}, shifts(4, 44, 46)), side},
+       {1, -128, 127});
+  const uint16_t cat = b.act(1, {20}, 0.05f, -20);
+  b.op(9, {h, gp, b.rr, b.constant<int32_t>(3, {3, 2}, std::vector<int32_t>{1 << 30, 31, 0x60000000, 31, 1 << 30, 32}), cat});
+  b.logits = b.act(2, {5}, 0.01f, 0);
+  b.op(2, {cat, b.constant<int8_t>(1, {5, 20}, w8(100)), b.constant<int32_t>(3, {5}, bias(5, 3000)), b.constant<int32_t>(3, {5}, mults(5)),
+           b.constant<int32_t>(3, {5}, shifts(5, 36, 38)), b.logits},
+       {-32768, 32767});
+  b.probs = b.act(2, {5}, 1.f / 32768, 0);
+  b.op(10, {b.logits, b.probs}, {1 << 30, 28});
+  return b;
+}
+
 /**
  * Classifies `beats` random beats (32 samples, 4 RR features, 5 classes) on both kernel paths. Returns false if a
  * call fails or the paths differ in label, logits or probabilities; `distinct` counts changes of the logits from

@@ -124,35 +124,38 @@ ECG_TEST(nn_model_rejects_shapes_that_do_not_fit_their_ops) {
 }
 
 ECG_TEST(nn_model_fuzz_mutations_never_crash) {
-  const auto base = nn_test::small_model(5).build();
-  std::mt19937 g(2024);
-  int loaded = 0, rejected = 0;
-  float x[32], rr[4], p[5];
-  for (int i = 0; i < 32; i++) x[i] = static_cast<float>(i % 7) - 3.f;
-  for (int i = 0; i < 4; i++) rr[i] = 1.f;
-  for (int iter = 0; iter < 3000; iter++) {
-    auto f = base;
-    const int kind = iter % 4;
-    const int n = 1 + static_cast<int>(g() % 6);
-    for (int k = 0; k < n; k++) {
-      const size_t pos = g() % (kind == 3 ? 64 : f.size());  // kind 3: header only
-      if (kind == 1) f[pos] = static_cast<uint8_t>(g());
-      else if (kind == 2) put32(f, pos & ~size_t{3}, g() % 2 ? g() : get32(f, pos & ~size_t{3}) + (g() % 5) - 2);
-      else f[pos] ^= static_cast<uint8_t>(1u << (g() % 8));
+  // seeds: a 2.0 file with every op kind, and a 2.2 file with every 16-bit op (int16 conv outputs and residual,
+  // int16 max pooling, LSTM and pooled mean on int16 inputs)
+  for (const auto& base : {nn_test::small_model(5).build(), nn_test::w16_model(41).build()}) {
+    std::mt19937 g(2024);
+    int loaded = 0, rejected = 0;
+    float x[32], rr[4], p[5];
+    for (int i = 0; i < 32; i++) x[i] = static_cast<float>(i % 7) - 3.f;
+    for (int i = 0; i < 4; i++) rr[i] = 1.f;
+    for (int iter = 0; iter < 3000; iter++) {
+      auto f = base;
+      const int kind = iter % 4;
+      const int n = 1 + static_cast<int>(g() % 6);
+      for (int k = 0; k < n; k++) {
+        const size_t pos = g() % (kind == 3 ? 64 : f.size());  // kind 3: header only
+        if (kind == 1) f[pos] = static_cast<uint8_t>(g());
+        else if (kind == 2) put32(f, pos & ~size_t{3}, g() % 2 ? g() : get32(f, pos & ~size_t{3}) + (g() % 5) - 2);
+        else f[pos] ^= static_cast<uint8_t>(1u << (g() % 8));
+      }
+      if (iter % 8 == 7) f.resize(g() % f.size());
+      if (iter % 3 != 0) nn_test::Builder::reseal(f);  // mostly reseal, so the structure parser is exercised
+      Model m;
+      if (m.load(f.data(), f.size()) == Status::kOk) {
+        loaded++;
+        int label = -1;
+        ECG_CHECK(m.classify(x, rr, p, &label) == Status::kOk);
+        ECG_CHECK(label >= 0 && label < m.n_classes());
+      } else {
+        rejected++;
+        ECG_CHECK(std::strlen(m.error()) > 10);
+      }
     }
-    if (iter % 8 == 7) f.resize(g() % f.size());
-    if (iter % 3 != 0) nn_test::Builder::reseal(f);  // mostly reseal, so the structure parser is exercised
-    Model m;
-    if (m.load(f.data(), f.size()) == Status::kOk) {
-      loaded++;
-      int label = -1;
-      ECG_CHECK(m.classify(x, rr, p, &label) == Status::kOk);
-      ECG_CHECK(label >= 0 && label < m.n_classes());
-    } else {
-      rejected++;
-      ECG_CHECK(std::strlen(m.error()) > 10);
-    }
+    ECG_CHECK(rejected > 1000);
+    ECG_CHECK(loaded > 10);  // some mutations (weights, params) keep a valid model: those must still run
   }
-  ECG_CHECK(rejected > 1000);
-  ECG_CHECK(loaded > 10);  // some mutations (weights, params) keep a valid model: those must still run
 }

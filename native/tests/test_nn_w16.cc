@@ -29,58 +29,6 @@ void at_every_level(F f) {
   set_simd_level(best);
 }
 
-/** A model using every 16-bit op: beat int16 → conv (int16 out, relu) → maxpool16 → [conv k1 → r int16] →
- *  conv (int16 in, int16 residual r, int16 out, relu) → maxpool16 → lstm (int16 in) ⊕ gap (int16 in) ⊕ rr →
- *  dense → int16 logits → softmax; a side conv (int16 in, int8 out). */
-nn_test::Builder w16_model(uint32_t seed) {
-  std::mt19937 g(seed);
-  nn_test::Builder b;
-  b.minor = 2;
-  auto mults = [&](size_t n) { return nn_test::random_vec<int32_t>(g, n, 1 << 30, 0x7fffffff); };
-  auto shifts = [&](size_t n, int lo, int hi) { return nn_test::random_vec<int32_t>(g, n, lo, hi); };
-  auto w8 = [&](size_t n) { return nn_test::random_vec<int8_t>(g, n, -127, 127); };
-  auto bias = [&](size_t n, int m) { return nn_test::random_vec<int32_t>(g, n, -m, m); };
-  b.beat = b.act(2, {32, 1}, 1.f / 4096, 0);
-  b.rr = b.act(1, {4}, 0.02f, -100);
-  const uint16_t c1 = b.act(2, {32, 8}, 1e-3f, 0);
-  b.op(1, {b.beat, b.constant<int8_t>(1, {8, 7, 1}, w8(56)), b.constant<int32_t>(3, {8}, bias(8, 200000)), b.constant<int32_t>(3, {8}, mults(8)),
-           b.constant<int32_t>(3, {8}, shifts(8, 34, 37)), c1},
-       {3, 0, 32767});
-  const uint16_t p1 = b.act(2, {16, 8}, 1e-3f, 0);
-  b.op(3, {c1, p1}, {2, 2, 0});
-  const uint16_t r = b.act(2, {16, 8}, 2e-3f, 0);
-  b.op(1, {p1, b.constant<int8_t>(1, {8, 1, 8}, w8(64)), b.constant<int32_t>(3, {8}, bias(8, 100000)), b.constant<int32_t>(3, {8}, mults(8)),
-           b.constant<int32_t>(3, {8}, shifts(8, 38, 41)), r},
-       {0, -32768, 32767});
-  const uint16_t c2 = b.act(2, {16, 8}, 2e-3f, 0);
-  b.op(1, {p1, b.constant<int8_t>(1, {8, 5, 8}, w8(320)), b.constant<int32_t>(3, {8}, bias(8, 1000000)), b.constant<int32_t>(3, {8}, mults(8)),
-           b.constant<int32_t>(3, {8}, shifts(8, 40, 43)), r, b.constant<int32_t>(3, {8}, mults(8)), b.constant<int32_t>(3, {8}, shifts(8, 21, 24)), c2},
-       {2, 0, 32767});
-  const uint16_t p2 = b.act(2, {8, 8}, 2e-3f, 0);
-  b.op(3, {c2, p2}, {3, 2, 1});
-  const uint32_t U = 8, G = 32;
-  const uint16_t h = b.act(1, {U}, 1.f / 128, 0);
-  b.op(6, {p2, b.constant<int8_t>(1, {G, 8}, w8(G * 8)), b.constant<int8_t>(1, {G, U}, w8(G * U)), b.constant<int32_t>(3, {G}, bias(G, 4096)),
-           b.constant<int32_t>(3, {G}, mults(G)), b.constant<int32_t>(3, {G}, shifts(G, 38, 41)), b.constant<int32_t>(3, {G}, mults(G)),
-           b.constant<int32_t>(3, {G}, shifts(G, 31, 33)), h},
-       {0, 11, 1 << 30, 38, 0});
-  const uint16_t gp = b.act(1, {8}, 0.05f, -30);
-  b.op(5, {c2, gp}, {1 << 30, 40});
-  const uint16_t side = b.act(1, {8, 4}, 0.1f, 3);
-  b.op(1, {p2, b.constant<int8_t>(1, {4, 3, 8}, w8(96)), b.constant<int32_t>(3, {4}, bias(4, 100000)), b.constant<int32_t>(3, {4}, mults(4)),
-           b.constant<int32_t>(3, {4}, shifts(4, 44, 46)), side},
-       {1, -128, 127});
-  const uint16_t cat = b.act(1, {20}, 0.05f, -20);
-  b.op(9, {h, gp, b.rr, b.constant<int32_t>(3, {3, 2}, std::vector<int32_t>{1 << 30, 31, 0x60000000, 31, 1 << 30, 32}), cat});
-  b.logits = b.act(2, {5}, 0.01f, 0);
-  b.op(2, {cat, b.constant<int8_t>(1, {5, 20}, w8(100)), b.constant<int32_t>(3, {5}, bias(5, 3000)), b.constant<int32_t>(3, {5}, mults(5)),
-           b.constant<int32_t>(3, {5}, shifts(5, 36, 38)), b.logits},
-       {-32768, 32767});
-  b.probs = b.act(2, {5}, 1.f / 32768, 0);
-  b.op(10, {b.logits, b.probs}, {1 << 30, 28});
-  return b;
-}
-
 int find_op(const nn_test::Builder& b, uint16_t code, int nth) {
   int seen = 0;
   for (size_t i = 0; i < b.ops.size(); i++)
@@ -260,7 +208,7 @@ ECG_TEST(nn_w16_gap_int16_equals_int8_gap_on_the_same_values) {
 }
 
 ECG_TEST(nn_w16_model_loads_and_paths_agree_at_every_level) {
-  auto file = w16_model(31).build();
+  auto file = nn_test::w16_model(31).build();
   Model m;
   const Status st = m.load(file.data(), file.size());
   if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
@@ -278,46 +226,46 @@ ECG_TEST(nn_w16_model_loads_and_paths_agree_at_every_level) {
 
 ECG_TEST(nn_w16_model_rejects_malformed_16bit_parameters) {
   {  // 16-bit activations in a file that says 2.1
-    auto b = w16_model(32);
+    auto b = nn_test::w16_model(32);
     b.minor = 1;
     expect_reject(b, "format 2.2");
   }
   {  // an int16 conv output with a zero point
-    auto b = w16_model(33);
+    auto b = nn_test::w16_model(33);
     b.tensors[b.ops[static_cast<size_t>(find_op(b, 1, 0))].t.back()].zp = 4;
     expect_reject(b, "zero point 0");
   }
   {  // an int16 output clamp outside int16
-    auto b = w16_model(34);
+    auto b = nn_test::w16_model(34);
     b.ops[static_cast<size_t>(find_op(b, 1, 2))].p[2] = 40000;
     expect_reject(b, "outside the output type");
   }
   {  // an int16 residual whose multiplier could overflow the accumulator
-    auto b = w16_model(35);
+    auto b = nn_test::w16_model(35);
     auto& c2 = b.ops[static_cast<size_t>(find_op(b, 1, 2))];
     b.tensors[c2.t[7]] = b.tensors[b.constant<int32_t>(3, {8}, std::vector<int32_t>(8, 2))];
     expect_reject(b, "int32 accumulation");
   }
   {  // a global average pool of an int16 input without a requantization
-    auto b = w16_model(36);
+    auto b = nn_test::w16_model(36);
     b.ops[static_cast<size_t>(find_op(b, 5, 0))].p = {0, 0};
     expect_reject(b, "needs a requantization");
   }
   {  // max pooling from int16 into an int8 output
-    auto b = w16_model(37);
+    auto b = nn_test::w16_model(37);
     auto& mp = b.ops[static_cast<size_t>(find_op(b, 3, 1))];
     b.tensors[mp.t[1]].dtype = 1;
     expect_reject(b, "must be a int16 activation");
   }
   {  // an int16 LSTM input with a zero point
-    auto b = w16_model(38);
+    auto b = nn_test::w16_model(38);
     auto& mp = b.ops[static_cast<size_t>(find_op(b, 3, 1))];
     b.tensors[mp.t[0]].zp = 2;
     b.tensors[mp.t[1]].zp = 2;
     expect_reject(b, "zero point 0");
   }
   {  // an int16 conv input too wide for exact int32 sums (k·cin > 257): 5 taps × 8 channels is fine, 40 taps are not
-    auto b = w16_model(39);
+    auto b = nn_test::w16_model(39);
     auto& c2 = b.ops[static_cast<size_t>(find_op(b, 1, 2))];
     b.tensors[c2.t[1]] = b.tensors[b.constant<int8_t>(1, {8, 40, 8}, std::vector<int8_t>(2560, 1))];
     expect_reject(b, "at most 257");
@@ -325,7 +273,7 @@ ECG_TEST(nn_w16_model_rejects_malformed_16bit_parameters) {
 }
 
 ECG_TEST(nn_w16_model_fuzz_mutations_never_crash) {
-  const auto base = w16_model(40).build();
+  const auto base = nn_test::w16_model(40).build();
   std::mt19937 g(4040);
   int loaded = 0, rejected = 0;
   float x[32], rr[4], p[5];
