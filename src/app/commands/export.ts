@@ -31,7 +31,7 @@ tensor by --int16.
                         auto (default): start with all at 8 bits, then keep the candidates at 16 bits one more
                           at a time, earliest layer first, until float vs int8 class agreement on ALL the
                           calibration protocol's TRAINING beats (inter-patient: DS1; intra-patient: the training
-                          split; never test beats) is >= 99.8 % (every candidate if it never is). The candidates
+                          split; never test beats) is >= 99.9 % (every candidate if it never is). The candidates
                           are the convolution outputs whose readers take 16-bit inputs (convolutions, max
                           pooling, global average pooling, LSTM), e.g. relu_1 (see the --json report's
                           int16_candidates); the steps are in the --json report (int16_steps)
