@@ -3,9 +3,11 @@
 //      fuse ReLU into conv/dense/add, drop Dropout, map the rest 1:1 onto the native ops.
 //   2. Calibration (training beats only): run the float model with every fused output exposed, record each
 //      activation's range; simulate LSTMs in float to get the cell-state and hidden-state ranges over all steps.
-//   3. Quantization: weights per-output-channel symmetric int8, biases int32 in accumulator units, activations
-//      asymmetric int8 (zero exactly representable), logits int16, LSTM gates Q3.12 / cell int16, multipliers as
-//      (mult, shift) pairs so the native Run is integer-only.
+//   3. Quantization: weights per-output-channel symmetric int8, biases int32 in accumulator units (corrected for the
+//      mean shift of the weight rounding), activations asymmetric int8 (zero exactly representable) or, for the
+//      chosen early tensors, symmetric int16 (format 2.2, "16x8"; quantizeAuto chooses them on training beats),
+//      logits int16, LSTM gates Q3.12 / cell int16, multipliers as (mult, shift) pairs so the native Run is
+//      integer-only.
 // This module imports tfjs; the inference side (src/nn/index.ts) never does.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../train/spec.js';
