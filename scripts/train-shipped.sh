@@ -5,9 +5,11 @@
 # parallel, one per protocol). Nothing here is tuned on test data: the epoch of every model is chosen on its
 # protocol's validation split (held-out DS1 records for inter-patient).
 #
-#   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|finish|all]   (default all)
+#   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|seeds|finish|all]   (default all)
 #
 # `train` writes to $RUNS (default .cache/runs), `finish` copies the runs into models/, exports and reports.
+# `seeds` (not part of `all`) retrains cnn-lstm-focal with seeds 2 and 3 and scores them on DS2 for the report's
+# seed spread (docs/ablation/inter-patient/seeds/); run it before `finish`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ECG_EDGE_DATA:?set ECG_EDGE_DATA to the folder holding mitdb/}"
@@ -43,6 +45,18 @@ if [[ $step == train || $step == all ]]; then
   wait
 fi
 
+SEEDS_DIR=docs/ablation/inter-patient/seeds
+if [[ $step == seeds ]]; then
+  for s in 2 3; do
+    out="$RUNS/inter-patient/cnn-lstm-focal-seed$s" dst="$SEEDS_DIR/cnn-lstm-focal-seed$s"
+    # shellcheck disable=SC2086
+    $CLI train --arch cnn-lstm --protocol inter-patient --out "$out" $INTER_ARGS --loss focal --seed "$s" --quiet
+    mkdir -p "$dst"
+    cp "$out/metrics.json" "$dst/"
+    $CLI eval classify --protocol inter-patient --model "$out" --json > "$dst/test-report.json"
+  done
+fi
+
 if [[ $step == finish || $step == all ]]; then
   for proto in inter-patient intra-patient; do
     runs=$INTER_RUNS; [[ $proto == intra-patient ]] && runs=$INTRA_RUNS
@@ -68,5 +82,6 @@ if [[ $step == finish || $step == all ]]; then
   done
   $CLI export --results
   $CLI report --protocol all
-  ABLATION="first models: 4 RR ratios joined directly, beat channel only=docs/ablation/inter-patient/cnn-original;six RR features + RR branch, no template channel=docs/ablation/inter-patient/cnn-no-template;shipped: six RR features + RR branch + template channel=models/inter-patient/cnn" node scripts/results-training.mjs --write
+  ABLATION="first models: 4 RR ratios joined directly, beat channel only=docs/ablation/inter-patient/cnn-original;six RR features + RR branch, no template channel=docs/ablation/inter-patient/cnn-no-template;shipped: six RR features + RR branch + template channel=models/inter-patient/cnn" SEEDS="cnn-lstm-focal, seed 1 (shipped)=models/inter-patient/cnn-lstm-focal;cnn-lstm-focal, seed 2=$SEEDS_DIR/cnn-lstm-focal-seed2;cnn-lstm-focal, seed 3=$SEEDS_DIR/cnn-lstm-focal-seed3" \
+    node scripts/results-training.mjs --write
 fi
