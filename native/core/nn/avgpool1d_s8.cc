@@ -11,9 +11,8 @@ static inline int32_t div_round(int32_t num, int32_t den) {
 
 void avgpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out) {
   for (int o = 0; o < p.To; o++) {
-    int t0 = o * p.stride - p.pad_left, t1 = t0 + p.pool;
-    if (t0 < 0) t0 = 0;
-    if (t1 > p.T) t1 = p.T;
+    int t0, t1;
+    pool_window(p, o, &t0, &t1);
     const int32_t count = t1 > t0 ? t1 - t0 : 1;
     for (int c = 0; c < p.C; c++) {
       int32_t s = 0;

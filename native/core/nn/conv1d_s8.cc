@@ -4,7 +4,6 @@
 // the weights widened and packed at load. Both compute the same exact int32 sums.
 #include "kernels.h"
 #include "quant.h"
-#include "simd_avx2.h"
 
 namespace ecg {
 namespace nn {
@@ -38,35 +37,6 @@ static void conv1d_s8_ref(const Conv1dParams& p, const int8_t* in, const int8_t*
   }
 }
 
-// acc[t][o] += rq(r[t][o] − zp, mult[o], shift[o]) (the load-time bound keeps the sum inside int32).
-#ifdef ECG_NN_AVX2
-__attribute__((target("avx2"))) static void add_residual_avx2(int32_t* acc, int rows, int n, ConvResidual res) {
-  int c = 0;
-  const __m256i zp = _mm256_set1_epi32(res.zp);
-  for (; c + 8 <= n; c += 8) {
-    const avx2::Rq8 q = avx2::rq8_prepare(res.mult + c, res.shift + c);
-    for (int r = 0; r < rows; r++) {
-      const size_t o = static_cast<size_t>(r) * n + c;
-      const __m256i x = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(res.r + o))), zp);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + o), _mm256_add_epi32(avx2::load8(acc + o), avx2::rq8_apply(q, x)));
-    }
-  }
-  for (; c < n; c++)
-    for (int r = 0; r < rows; r++) acc[static_cast<size_t>(r) * n + c] += requantize(res.r[static_cast<size_t>(r) * n + c] - res.zp, res.mult[c], res.shift[c]);
-}
-#endif
-
-static void add_residual(int32_t* acc, int rows, int n, ConvResidual res) {
-#ifdef ECG_NN_AVX2
-  if (avx2::available()) {
-    add_residual_avx2(acc, rows, n, res);
-    return;
-  }
-#endif
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < n; c++) acc[static_cast<size_t>(r) * n + c] += requantize(res.r[static_cast<size_t>(r) * n + c] - res.zp, res.mult[c], res.shift[c]);
-}
-
 static void conv1d_s8_opt(const Conv1dParams& p, const int8_t* in, const int16_t* w16, const int32_t* bias, ChannelQuant q,
                           int8_t* out, void* scratch, PackedQ4 q4, ConvResidual res) {
   // No im2col: row t of the im2col matrix is the k·cin contiguous values of the padded input starting at row t,
@@ -95,7 +65,7 @@ static void conv1d_s8_opt(const Conv1dParams& p, const int8_t* in, const int16_t
     for (size_t i = 0; i < tail; i++) xp[lead + body + i] = 0;
     gemm_packed_s16_lda(xp, p.cin, p.T, w16, p.cout, kc, bias, acc);
   }
-  if (res.r) add_residual(acc, p.T, p.cout, res);
+  if (res.r) add_requant_rows_s8(acc, p.T, p.cout, res.r, res.zp, res.mult, res.shift);  // bounded at load
   requant_rows_s8(acc, p.T, p.cout, q.mult, q.shift, p.out_zp, p.act_min, p.act_max, out);
 }
 

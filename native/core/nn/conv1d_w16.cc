@@ -11,7 +11,6 @@
 // vectors, the fused vector epilogue. Both compute the same exact integers, so the outputs are bit-identical.
 #include "kernels.h"
 #include "quant.h"
-#include "simd_avx2.h"
 
 namespace ecg {
 namespace nn {
@@ -46,36 +45,6 @@ void conv_ref(const Conv1dParams& p, ActIn in, const int8_t* w, const int32_t* b
   }
 }
 
-#ifdef ECG_NN_AVX2
-// acc[r][c] += rq(x[r][c], mult[c], shift[c]) with x the residual (int8 minus zp, or int16), 8 channels at a time.
-__attribute__((target("avx2"))) void add_residual_w_avx2(int32_t* acc, int rows, int n, const ConvResidualW& res) {
-  int c = 0;
-  const __m256i zp = _mm256_set1_epi32(res.r.s16 ? 0 : res.r.zp);
-  for (; c + 8 <= n; c += 8) {
-    const avx2::Rq8 q = avx2::rq8_prepare(res.mult + c, res.shift + c);
-    for (int r = 0; r < rows; r++) {
-      const size_t o = static_cast<size_t>(r) * n + c;
-      const __m256i x = res.r.s16 ? _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(res.r.s16 + o)))
-                                  : _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(res.r.s8 + o))), zp);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + o), _mm256_add_epi32(avx2::load8(acc + o), avx2::rq8_apply(q, x)));
-    }
-  }
-  for (; c < n; c++)
-    for (int r = 0; r < rows; r++) acc[static_cast<size_t>(r) * n + c] += requantize(in_at(res.r, static_cast<size_t>(r) * n + c), res.mult[c], res.shift[c]);
-}
-#endif
-
-void add_residual_w(int32_t* acc, int rows, int n, const ConvResidualW& res) {
-#ifdef ECG_NN_AVX2
-  if (avx2::available()) {
-    add_residual_w_avx2(acc, rows, n, res);
-    return;
-  }
-#endif
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < n; c++) acc[static_cast<size_t>(r) * n + c] += requantize(in_at(res.r, static_cast<size_t>(r) * n + c), res.mult[c], res.shift[c]);
-}
-
 void conv_opt(const Conv1dParams& p, ActIn in, const int16_t* w16, const int32_t* bias, ChannelQuant q, ActOut out, void* scratch, ConvResidualW res) {
   // Scratch layout of conv1d_s8_scratch_bytes: [padded int16 input (+4 B)][effective bias][int32 accumulators].
   uint8_t* s = static_cast<uint8_t*>(scratch);
@@ -93,7 +62,8 @@ void conv_opt(const Conv1dParams& p, ActIn in, const int16_t* w16, const int32_t
   }
   for (size_t i = 0; i < tail; i++) xp[lead + body + i] = 0;
   gemm_packed_s16_lda(xp, p.cin, p.T, w16, p.cout, p.k * p.cin, bias, acc);
-  if (has(res.r)) add_residual_w(acc, p.T, p.cout, res);
+  if (res.r.s16) add_requant_rows_s16(acc, p.T, p.cout, res.r.s16, res.mult, res.shift);  // bounded at load
+  else if (res.r.s8) add_requant_rows_s8(acc, p.T, p.cout, res.r.s8, res.r.zp, res.mult, res.shift);
   if (out.s16) requant_rows_s16(acc, p.T, p.cout, q.mult, q.shift, p.out_zp, p.act_min, p.act_max, out.s16);
   else requant_rows_s8(acc, p.T, p.cout, q.mult, q.shift, p.out_zp, p.act_min, p.act_max, out.s8);
 }

@@ -41,6 +41,12 @@ void requant_s32(const int32_t* acc, const int32_t* mult, const int32_t* shift, 
 /** out[r][c] = clamp(zp + requantize(acc[r][c], mult[c], shift[c]), lo, hi) over rows × n (the same per-channel
  *  multipliers for every row), [lo, hi] ⊂ [-128, 127], |zp| ≤ 2^15. Optimized-path epilogue of conv1d/dense. */
 void requant_rows_s8(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift, int32_t zp, int32_t lo, int32_t hi, int8_t* out);
+/** The same epilogue to int16 (format 2.2's 16-bit activations): [lo, hi] ⊂ int16, |zp| ≤ 2^15. */
+void requant_rows_s16(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift, int32_t zp, int32_t lo, int32_t hi, int16_t* out);
+/** acc[r][c] += requantize(x[r][c] − zp, mult[c], shift[c]) over rows × n: a residual added in the accumulator of a
+ *  fused convolution (the caller bounds the terms so the sum stays inside int32). int16 activations have zp 0. */
+void add_requant_rows_s8(int32_t* acc, int rows, int n, const int8_t* x, int32_t zp, const int32_t* mult, const int32_t* shift);
+void add_requant_rows_s16(int32_t* acc, int rows, int n, const int16_t* x, const int32_t* mult, const int32_t* shift);
 /** 8-bit GEMM for AVX-512 VNNI CPUs (gemm_u8s8.cc): weights packed in quads over k, Bq[kq][n][j] = B[n][4kq + j]
  *  (zero beyond K), with per-row sums wsum[n] = Σ_k B[n][k]; activations as u = x + 128 (uint8).
  *  C[m][n] = bias[n] + Σ_k u[m·lda + k]·B[n][k]; A's rows must be readable up to ((K + 3) / 4)·4 bytes.
@@ -100,8 +106,6 @@ struct ConvResidualW {
 };
 void conv1d_w16(const Conv1dParams& p, ActIn in, const int8_t* w, const int16_t* w16, const int32_t* bias, ChannelQuant q,
                 ActOut out, void* scratch, KernelPath path, ConvResidualW res = {});
-/** rows × n accumulators → int16: clamp(zp + rq(acc, mult[c], shift[c]), lo, hi), [lo, hi] ⊂ int16, |zp| ≤ 2^15. */
-void requant_rows_s16(const int32_t* acc, int rows, int n, const int32_t* mult, const int32_t* shift, int32_t zp, int32_t lo, int32_t hi, int16_t* out);
 
 // ---- dense_s8 / dense_s8_s16: rows × [n] → rows × [cout]; w [cout, n]. Output int8 or int16.
 struct DenseParams {
@@ -130,6 +134,13 @@ void dense2_s8(const Dense2Params& p, const int8_t* a, const int8_t* b, const in
 struct Pool1dParams {
   int T, C, To, pool, stride, pad_left;
 };
+/** The valid input rows [t0, t1) of output row o (padding excluded). */
+inline void pool_window(const Pool1dParams& p, int o, int* t0, int* t1) {
+  *t0 = o * p.stride - p.pad_left;
+  *t1 = *t0 + p.pool;
+  if (*t0 < 0) *t0 = 0;
+  if (*t1 > p.T) *t1 = p.T;
+}
 void maxpool1d_s8(const Pool1dParams& p, const int8_t* in, int8_t* out);
 /** maxpool1d on int16 activations (format 2.2; same quantization in and out). */
 void maxpool1d_s16(const Pool1dParams& p, const int16_t* in, int16_t* out);
