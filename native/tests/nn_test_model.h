@@ -1,11 +1,16 @@
 // Test helper: writes .ecgm model files in C++ (the same layout src/nn/format.ts writes) so the reader, the
-// interpreter and the fuzz tests can build valid models without Node. Not a test file itself.
+// interpreter and the fuzz tests can build valid models without Node, and holds what the nn tests share (random
+// vectors, every SIMD level, path agreement, the fuzz loop). Not a test file itself.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
+#include "nn/kernels.h"
 #include "nn/model.h"
 #include "nn/sha256.h"
 
@@ -268,6 +273,92 @@ inline bool paths_agree_on_random_beats(ecg::nn::Model& m, uint32_t seed, int be
     last = lg1;
   }
   return true;
+}
+
+/** Runs fn(level) at every SIMD level this CPU offers (0 portable loops, 1 AVX2, 2 AVX-512 VNNI; see
+ *  simd_level()), then restores the default. */
+template <typename F>
+void at_every_simd_level(F fn) {
+  const int best = ecg::nn::simd_level();
+  for (int l = 0; l <= best; l++) {
+    ecg::nn::set_simd_level(l);
+    fn(l);
+  }
+  ecg::nn::set_simd_level(best);
+}
+
+/** `trials` random max poolings (T ≤ 60, C ≤ 40, pool ≤ 5, stride ≤ 4, pad_left < pool) of random values through
+ *  `kernel` (maxpool1d_s8 or maxpool1d_s16) at every SIMD level, against the naive max of each window's valid
+ *  samples. Returns how many runs differed. */
+template <typename T>
+int maxpool_mismatches(std::mt19937& rng, int trials, void (*kernel)(const ecg::nn::Pool1dParams&, const T*, T*)) {
+  int bad = 0;
+  for (int trial = 0; trial < trials; trial++) {
+    const int len = 1 + static_cast<int>(rng() % 60), C = 1 + static_cast<int>(rng() % 40);
+    const int pool = 1 + static_cast<int>(rng() % 5), stride = 1 + static_cast<int>(rng() % 4), pl = static_cast<int>(rng() % pool);
+    const int To = (len + pl - 1) / stride + 1;  // the last window starts inside the input
+    const ecg::nn::Pool1dParams p{len, C, To, pool, stride, pl};
+    auto in = random_vec<T>(rng, static_cast<size_t>(len) * C, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+    std::vector<T> want(static_cast<size_t>(To) * C);
+    for (int o = 0; o < To; o++)
+      for (int c = 0; c < C; c++) {
+        int m = INT32_MIN;
+        for (int t = o * stride - pl; t < o * stride - pl + pool; t++)
+          if (t >= 0 && t < len) m = std::max(m, static_cast<int>(in[static_cast<size_t>(t) * C + c]));
+        want[static_cast<size_t>(o) * C + c] = static_cast<T>(m);
+      }
+    at_every_simd_level([&](int) {
+      std::vector<T> out(want.size(), 1);
+      kernel(p, in.data(), out.data());
+      bad += out != want;
+    });
+  }
+  return bad;
+}
+
+/** The fixed input of the fuzz tests: a 32-sample beat x[i] = i % period − period / 2 and four RR features of 1. */
+struct FixedBeat {
+  float x[32], rr[4];
+  explicit FixedBeat(int period) {
+    for (int i = 0; i < 32; i++) x[i] = static_cast<float>(i % period - period / 2);
+    for (float& v : rr) v = 1.f;
+  }
+};
+
+/**
+ * One (possibly mutated) model file: if it loads, it must classify `beat` with a label in range on each of `paths`
+ * (counted in *loaded); if not, it must say why in a message longer than 10 characters (counted in *rejected).
+ * False on a violation.
+ */
+inline bool runs_or_is_rejected(const std::vector<uint8_t>& f, const FixedBeat& beat, std::initializer_list<ecg::nn::KernelPath> paths,
+                                int* loaded, int* rejected) {
+  ecg::nn::Model m;
+  if (m.load(f.data(), f.size()) != ecg::Status::kOk) {
+    ++*rejected;
+    return std::strlen(m.error()) > 10;
+  }
+  ++*loaded;
+  float p[5];
+  for (ecg::nn::KernelPath path : paths) {
+    int label = -1;
+    if (m.classify(beat.x, beat.rr, p, &label, path) != ecg::Status::kOk || label < 0 || label >= m.n_classes()) return false;
+  }
+  return true;
+}
+
+/** `iters` copies of the valid file `base`, each with 1–4 random bits flipped (random stream `seed`) and its checksum
+ *  resealed, through runs_or_is_rejected() on both kernel paths. Returns how many violated it. */
+inline int fuzz_bit_flips(const std::vector<uint8_t>& base, uint32_t seed, int iters, const FixedBeat& beat, int* loaded, int* rejected) {
+  std::mt19937 g(seed);
+  int bad = 0;
+  for (int iter = 0; iter < iters; iter++) {
+    auto f = base;
+    const int n = 1 + static_cast<int>(g() % 4);
+    for (int k = 0; k < n; k++) f[g() % f.size()] ^= static_cast<uint8_t>(1u << (g() % 8));
+    Builder::reseal(f);
+    bad += !runs_or_is_rejected(f, beat, {ecg::nn::KernelPath::kReference, ecg::nn::KernelPath::kOptimized}, loaded, rejected);
+  }
+  return bad;
 }
 
 }  // namespace nn_test

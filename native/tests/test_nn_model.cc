@@ -129,9 +129,7 @@ ECG_TEST(nn_model_fuzz_mutations_never_crash) {
   for (const auto& base : {nn_test::small_model(5).build(), nn_test::w16_model(41).build()}) {
     std::mt19937 g(2024);
     int loaded = 0, rejected = 0;
-    float x[32], rr[4], p[5];
-    for (int i = 0; i < 32; i++) x[i] = static_cast<float>(i % 7) - 3.f;
-    for (int i = 0; i < 4; i++) rr[i] = 1.f;
+    const nn_test::FixedBeat beat(7);
     for (int iter = 0; iter < 3000; iter++) {
       auto f = base;
       const int kind = iter % 4;
@@ -144,16 +142,7 @@ ECG_TEST(nn_model_fuzz_mutations_never_crash) {
       }
       if (iter % 8 == 7) f.resize(g() % f.size());
       if (iter % 3 != 0) nn_test::Builder::reseal(f);  // mostly reseal, so the structure parser is exercised
-      Model m;
-      if (m.load(f.data(), f.size()) == Status::kOk) {
-        loaded++;
-        int label = -1;
-        ECG_CHECK(m.classify(x, rr, p, &label) == Status::kOk);
-        ECG_CHECK(label >= 0 && label < m.n_classes());
-      } else {
-        rejected++;
-        ECG_CHECK(std::strlen(m.error()) > 10);
-      }
+      ECG_CHECK(nn_test::runs_or_is_rejected(f, beat, {KernelPath::kOptimized}, &loaded, &rejected));
     }
     ECG_CHECK(rejected > 1000);
     ECG_CHECK(loaded > 10);  // some mutations (weights, params) keep a valid model: those must still run

@@ -93,17 +93,14 @@ ECG_TEST(nn_conv1d_residual_reference_and_optimized_are_bit_identical) {
     }
     acc += requantize(res[static_cast<size_t>(t) * cout + co] - rzp, rm[co], rs[co]);
     ECG_CHECK(ref[static_cast<size_t>(t) * cout + co] == static_cast<int8_t>(clamp_i32(requantize(static_cast<int32_t>(acc), m[co], s[co]) + p.out_zp, p.act_min, p.act_max)));
-    const int best = simd_level();
-    for (int l = 0; l <= best; l++) {
-      set_simd_level(l);
+    nn_test::at_every_simd_level([&](int) {
       for (int quad = 0; quad < 2; quad++) {
         std::vector<int8_t> o(ref.size(), 9);
         conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized,
                   quad ? PackedQ4{wq.data(), ws.data()} : PackedQ4{}, cr);
         ECG_CHECK(o == ref);
       }
-    }
-    set_simd_level(best);
+    });
   }
 }
 
@@ -164,14 +161,11 @@ ECG_TEST(nn_conv1d_s16_input_reference_and_optimized_are_bit_identical) {
       for (int c = 0; c < cin; c++) acc += static_cast<int64_t>(w[(static_cast<size_t>(co) * k + j) * cin + c]) * in[static_cast<size_t>(ti) * cin + c];
     }
     ECG_CHECK(ref[static_cast<size_t>(t) * cout + co] == static_cast<int8_t>(clamp_i32(requantize(static_cast<int32_t>(acc), m[co], s[co]) + p.out_zp, p.act_min, p.act_max)));
-    const int best = simd_level();
-    for (int l = 0; l <= best; l++) {
-      set_simd_level(l);
+    nn_test::at_every_simd_level([&](int) {
       std::vector<int8_t> o(ref.size(), 3);
       conv1d_s16_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized);
       ECG_CHECK(o == ref);
-    }
-    set_simd_level(best);
+    });
   }
 }
 
@@ -246,29 +240,7 @@ ECG_TEST(nn_model_rejects_bad_int16_beat_and_gap_variants) {
 }
 
 ECG_TEST(nn_model_precise_variant_fuzz_mutations_never_crash) {
-  const auto base = residual_model(16).build();
-  std::mt19937 g(99);
   int loaded = 0, rejected = 0;
-  float x[32], rr[4], p[5];
-  for (int i = 0; i < 32; i++) x[i] = static_cast<float>(i % 5) - 2.f;
-  for (int i = 0; i < 4; i++) rr[i] = 1.f;
-  for (int iter = 0; iter < 1500; iter++) {
-    auto f = base;
-    const int n = 1 + static_cast<int>(g() % 4);
-    for (int k = 0; k < n; k++) f[g() % f.size()] ^= static_cast<uint8_t>(1u << (g() % 8));
-    nn_test::Builder::reseal(f);
-    Model m;
-    if (m.load(f.data(), f.size()) == Status::kOk) {
-      loaded++;
-      for (KernelPath path : {KernelPath::kReference, KernelPath::kOptimized}) {
-        int label = -1;
-        ECG_CHECK(m.classify(x, rr, p, &label, path) == Status::kOk);
-        ECG_CHECK(label >= 0 && label < m.n_classes());
-      }
-    } else {
-      rejected++;
-      ECG_CHECK(std::strlen(m.error()) > 10);
-    }
-  }
+  ECG_CHECK(nn_test::fuzz_bit_flips(residual_model(16).build(), 99, 1500, nn_test::FixedBeat(5), &loaded, &rejected) == 0);
   ECG_CHECK(rejected > 300 && loaded > 10);
 }

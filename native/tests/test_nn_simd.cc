@@ -15,17 +15,6 @@ using namespace ecg::nn;
 
 namespace {
 std::mt19937 rng(777);
-
-// Runs fn(level) at every SIMD level up to the CPU's best, then restores the default.
-template <typename F>
-void each_level(F fn) {
-  const int best = simd_level();
-  for (int l = 0; l <= best; l++) {
-    set_simd_level(l);
-    fn(l);
-  }
-  set_simd_level(best);
-}
 }  // namespace
 
 ECG_TEST(nn_simd_gemm_lda_matches_naive_sums) {
@@ -44,7 +33,7 @@ ECG_TEST(nn_simd_gemm_lda_matches_naive_sums) {
         for (int k = 0; k < K; k++) s += static_cast<int64_t>(A[static_cast<size_t>(m) * lda + k]) * B[static_cast<size_t>(n) * K + k];
         want[static_cast<size_t>(m) * N + n] = static_cast<int32_t>(s);
       }
-    each_level([&](int) {
+    nn_test::at_every_simd_level([&](int) {
       std::vector<int32_t> C(want.size(), 12345);
       gemm_packed_s16_lda(A.data(), lda, M, Bp.data(), N, K, trial % 2 ? bias.data() : nullptr, C.data());
       ECG_CHECK(C == want);
@@ -74,7 +63,7 @@ ECG_TEST(nn_simd_requant_rows_s8_matches_scalar) {
         const size_t i = static_cast<size_t>(r) * n + c;
         want[i] = static_cast<int8_t>(clamp_i32(sat_i32(static_cast<int64_t>(requantize(acc[i], mult[c], shift[c])) + zp), lo, hi));
       }
-    each_level([&](int) {
+    nn_test::at_every_simd_level([&](int) {
       std::vector<int8_t> out(acc.size(), 99);
       requant_rows_s8(acc.data(), rows, n, mult.data(), shift.data(), zp, lo, hi, out.data());
       ECG_CHECK(out == want);
@@ -86,25 +75,7 @@ ECG_TEST(nn_simd_requant_rows_s8_matches_scalar) {
 }
 
 ECG_TEST(nn_simd_maxpool_matches_naive) {
-  for (int trial = 0; trial < 40; trial++) {
-    const int T = 1 + static_cast<int>(rng() % 50), C = 1 + static_cast<int>(rng() % 40);
-    const int pool = 1 + static_cast<int>(rng() % 4), stride = 1 + static_cast<int>(rng() % 3), pl = static_cast<int>(rng() % pool);
-    const int To = (T + pl - 1) / stride + 1;
-    Pool1dParams p{T, C, To, pool, stride, pl};
-    auto in = nn_test::random_vec<int8_t>(rng, static_cast<size_t>(T) * C, -128, 127);
-    std::vector<int8_t> want(static_cast<size_t>(To) * C);
-    for (int o = 0; o < To; o++)
-      for (int c = 0; c < C; c++) {
-        int m = -128;
-        for (int t = std::max(0, o * stride - pl); t < std::min(T, o * stride - pl + pool); t++) m = std::max<int>(m, in[static_cast<size_t>(t) * C + c]);
-        want[static_cast<size_t>(o) * C + c] = static_cast<int8_t>(m);
-      }
-    each_level([&](int) {
-      std::vector<int8_t> out(want.size(), 5);
-      maxpool1d_s8(p, in.data(), out.data());
-      ECG_CHECK(out == want);
-    });
-  }
+  ECG_CHECK(nn_test::maxpool_mismatches<int8_t>(rng, 40, maxpool1d_s8) == 0);
 }
 
 ECG_TEST(nn_simd_conv_dense_lstm_every_level_equals_reference) {
@@ -124,7 +95,7 @@ ECG_TEST(nn_simd_conv_dense_lstm_every_level_equals_reference) {
       std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p) + 16);
       std::vector<int8_t> ref(static_cast<size_t>(T) * cout);
       conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference);
-      each_level([&](int) {
+      nn_test::at_every_simd_level([&](int) {
         std::vector<int8_t> o(ref.size());
         conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized);
         ECG_CHECK(o == ref);
@@ -144,7 +115,7 @@ ECG_TEST(nn_simd_conv_dense_lstm_every_level_equals_reference) {
       std::vector<uint8_t> scratch(dense_s8_scratch_bytes(p) + 16);
       std::vector<int8_t> ref(static_cast<size_t>(rows) * cout);
       dense_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference);
-      each_level([&](int) {
+      nn_test::at_every_simd_level([&](int) {
         std::vector<int8_t> o(ref.size());
         dense_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized);
         ECG_CHECK(o == ref);
@@ -171,7 +142,7 @@ ECG_TEST(nn_simd_conv_dense_lstm_every_level_equals_reference) {
       const size_t on = p.return_sequences ? static_cast<size_t>(T) * U : static_cast<size_t>(U);
       std::vector<int8_t> ref(on);
       lstm_s8(p, in.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), bias.data(), {mx.data(), sx.data()}, {mh.data(), sh.data()}, ref.data(), scratch.data(), KernelPath::kReference);
-      each_level([&](int) {
+      nn_test::at_every_simd_level([&](int) {
         std::vector<int8_t> o(on, 77);
         lstm_s8(p, in.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), bias.data(), {mx.data(), sx.data()}, {mh.data(), sh.data()}, o.data(), scratch.data(), KernelPath::kOptimized);
         ECG_CHECK(o == ref);
@@ -223,7 +194,7 @@ ECG_TEST(nn_simd_u8s8_gemm_and_kernels_equal_reference) {
     std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p));
     std::vector<int8_t> ref(static_cast<size_t>(T) * cout);
     conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference);
-    each_level([&](int) {
+    nn_test::at_every_simd_level([&](int) {
       std::vector<int8_t> o(ref.size());
       conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized, PackedQ4{wq.data(), ws.data()});
       ECG_CHECK(o == ref);
@@ -246,7 +217,7 @@ ECG_TEST(nn_simd_u8s8_gemm_and_kernels_equal_reference) {
     const size_t on = lp.return_sequences ? static_cast<size_t>(T) * U : static_cast<size_t>(U);
     std::vector<int8_t> lref(on);
     lstm_s8(lp, lin.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), lb.data(), {mx.data(), sx.data()}, {mh.data(), sh.data()}, lref.data(), lscratch.data(), KernelPath::kReference);
-    each_level([&](int) {
+    nn_test::at_every_simd_level([&](int) {
       std::vector<int8_t> o(on, 1);
       lstm_s8(lp, lin.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), lb.data(), {mx.data(), sx.data()}, {mh.data(), sh.data()}, o.data(), lscratch.data(), KernelPath::kOptimized,
               PackedQ4{wxq.data(), wxs.data()});

@@ -19,16 +19,6 @@ using namespace ecg::nn;
 namespace {
 std::mt19937 rng(1616);
 
-template <typename F>
-void at_every_level(F f) {
-  const int best = simd_level();
-  for (int l = 0; l <= best; l++) {
-    set_simd_level(l);
-    f(l);
-  }
-  set_simd_level(best);
-}
-
 int find_op(const nn_test::Builder& b, uint16_t code, int nth) {
   int seen = 0;
   for (size_t i = 0; i < b.ops.size(); i++)
@@ -108,7 +98,7 @@ ECG_TEST(nn_w16_conv1d_every_dtype_combination_matches_definition_at_every_level
             }
           ECG_CHECK(bad_vals == 0);
           if (T >= 3) ECG_CHECK(distinct > 0);  // not everything saturated
-          at_every_level([&](int) {
+          nn_test::at_every_simd_level([&](int) {
             ActOut oo;
             if (out16) oo.s16 = o16.data();
             else oo.s8 = o8.data();
@@ -122,27 +112,7 @@ ECG_TEST(nn_w16_conv1d_every_dtype_combination_matches_definition_at_every_level
 }
 
 ECG_TEST(nn_w16_maxpool_matches_naive_at_every_level) {
-  for (int trial = 0; trial < 40; trial++) {
-    const int T = 1 + static_cast<int>(rng() % 60), C = 1 + static_cast<int>(rng() % 40);
-    const int pool = 1 + static_cast<int>(rng() % 5), stride = 1 + static_cast<int>(rng() % 4), pl = static_cast<int>(rng() % pool);
-    int To = 0;
-    while (static_cast<int64_t>(To) * stride - pl < T) To++;
-    const Pool1dParams p{T, C, To, pool, stride, pl};
-    auto in = nn_test::random_vec<int16_t>(rng, static_cast<size_t>(T) * C, -32768, 32767);
-    std::vector<int16_t> want(static_cast<size_t>(To) * C);
-    for (int o = 0; o < To; o++)
-      for (int c = 0; c < C; c++) {
-        int m = INT32_MIN;
-        for (int t = o * stride - pl; t < o * stride - pl + pool; t++)
-          if (t >= 0 && t < T) m = std::max(m, static_cast<int>(in[static_cast<size_t>(t) * C + c]));
-        want[static_cast<size_t>(o) * C + c] = static_cast<int16_t>(m);
-      }
-    at_every_level([&](int) {
-      std::vector<int16_t> out(want.size(), 1);
-      maxpool1d_s16(p, in.data(), out.data());
-      ECG_CHECK(out == want);
-    });
-  }
+  ECG_CHECK(nn_test::maxpool_mismatches<int16_t>(rng, 40, maxpool1d_s16) == 0);
 }
 
 ECG_TEST(nn_w16_lstm_int16_input_equals_int8_lstm_on_the_same_values_at_every_level) {
@@ -173,7 +143,7 @@ ECG_TEST(nn_w16_lstm_int16_input_equals_int8_lstm_on_the_same_values_at_every_le
     for (auto& v : sxw) v += 8;
     std::vector<int8_t> refw(n_out);
     lstm_s16_s8(p, wide.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), bias.data(), {mx.data(), sxw.data()}, {mh.data(), sh.data()}, refw.data(), scratch.data(), KernelPath::kReference);
-    at_every_level([&](int) {
+    nn_test::at_every_simd_level([&](int) {
       std::vector<int8_t> o(n_out, 9);
       lstm_s16_s8(p, in16.data(), wx.data(), wh.data(), wx16.data(), wh16.data(), bias.data(), {mx.data(), sx.data()}, {mh.data(), sh.data()}, o.data(), scratch.data(), KernelPath::kOptimized);
       ECG_CHECK(o == ref8);
@@ -217,7 +187,7 @@ ECG_TEST(nn_w16_model_loads_and_paths_agree_at_every_level) {
   int n16 = 0;
   for (const Tensor& t : m.tensors()) n16 += !t.is_const && t.dtype == DType::kInt16;
   ECG_CHECK(n16 == 8);  // beat, c1, p1, r, c2, p2, logits, probs
-  at_every_level([&](int) {
+  nn_test::at_every_simd_level([&](int) {
     int distinct = 0;
     ECG_CHECK(nn_test::paths_agree_on_random_beats(m, 7, 60, &distinct));
     ECG_CHECK(distinct > 20);
@@ -273,29 +243,7 @@ ECG_TEST(nn_w16_model_rejects_malformed_16bit_parameters) {
 }
 
 ECG_TEST(nn_w16_model_fuzz_mutations_never_crash) {
-  const auto base = nn_test::w16_model(40).build();
-  std::mt19937 g(4040);
   int loaded = 0, rejected = 0;
-  float x[32], rr[4], p[5];
-  for (int i = 0; i < 32; i++) x[i] = static_cast<float>(i % 7) - 3.f;
-  for (int i = 0; i < 4; i++) rr[i] = 1.f;
-  for (int iter = 0; iter < 1500; iter++) {
-    auto f = base;
-    const int n = 1 + static_cast<int>(g() % 4);
-    for (int k = 0; k < n; k++) f[g() % f.size()] ^= static_cast<uint8_t>(1u << (g() % 8));
-    nn_test::Builder::reseal(f);
-    Model m;
-    if (m.load(f.data(), f.size()) == Status::kOk) {
-      loaded++;
-      for (KernelPath path : {KernelPath::kReference, KernelPath::kOptimized}) {
-        int label = -1;
-        ECG_CHECK(m.classify(x, rr, p, &label, path) == Status::kOk);
-        ECG_CHECK(label >= 0 && label < m.n_classes());
-      }
-    } else {
-      rejected++;
-      ECG_CHECK(std::strlen(m.error()) > 10);
-    }
-  }
+  ECG_CHECK(nn_test::fuzz_bit_flips(nn_test::w16_model(40).build(), 4040, 1500, nn_test::FixedBeat(7), &loaded, &rejected) == 0);
   ECG_CHECK(rejected > 300 && loaded > 10);
 }
