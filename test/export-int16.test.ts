@@ -5,53 +5,27 @@
 // same bytes as before (2.0/2.1); the automatic choice widens earliest first until the training-beat score reaches
 // its target; unknown names are refused with the list of candidates.
 import { describe, expect, it, beforeAll } from 'vitest';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { initEngine, seedGlobalRandom } from '../src/train/engine.js';
-import { archByName } from '../src/train/models/index.js';
-import { beatChannels, defaultInputSpec, makeSpec } from '../src/train/spec.js';
-import { loadRecords, gather, setInputs } from '../src/train/dataset/protocols.js';
+import { initEngine } from '../src/train/engine.js';
+import { makeSpec } from '../src/train/spec.js';
 import { predictPrepared, argmax } from '../src/train/predict.js';
-import { fixturesDir } from '../src/wfdb/index.js';
 import { quantizeModel, quantizeAuto } from '../src/nn/quantize.js';
 import { Int8Classifier } from '../src/nn/index.js';
+import { beatsOf, classifyBothPaths, seededModel, spec, usePrivateCache, type FixtureBeats } from './export-fixture.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecg-export16-'));
-process.env.ECG_EDGE_CACHE = path.join(tmp, 'cache');
-const spec = defaultInputSpec();
-
-async function beatsOf(rec: string) {
-  const recs = await loadRecords(fixturesDir(), [rec], spec);
-  const picks: { r: number; i: number }[] = [];
-  for (let i = 0; i < recs[0]!.n; i++) if (recs[0]!.label[i]! >= 0) picks.push({ r: 0, i });
-  const set = gather(recs, picks, spec.length);
-  const { beats, rr } = setInputs(set, spec);
-  return { n: set.n, beats, rr, label: set.label };
-}
+usePrivateCache('ecg-export16-');
 
 describe('int8 export with 16-bit activations (format 2.2, fixture beats)', () => {
-  let tr: Awaited<ReturnType<typeof beatsOf>>;
-  let te: Awaited<ReturnType<typeof beatsOf>>;
+  let tr: FixtureBeats;
+  let te: FixtureBeats;
   beforeAll(async () => {
     await initEngine('wasm', { quiet: true });
     tr = await beatsOf('208');
     te = await beatsOf('119');
   });
 
-  async function trained(arch: string) {
-    seedGlobalRandom(5);
-    const model = archByName(arch).build(spec, { seed: 5 });
-    model.compile({ optimizer: tf.train.adam(3e-3), loss: 'sparseCategoricalCrossentropy' });
-    const xs = [tf.tensor3d(tr.beats, [tr.n, spec.length, beatChannels(spec).length]), tf.tensor2d(tr.rr, [tr.n, spec.rr.features.length])];
-    const ys = tf.tensor1d(Float32Array.from(tr.label));
-    await model.fit(xs, ys, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
-    tf.dispose([...xs, ys]);
-    return model;
-  }
+  const trained = (arch: string) => seededModel(arch, 5, tr);
 
-  for (const arch of ['resnet', 'cnn-lstm']) {
+  for (const arch of ['resnet', 'cnn-lstm'] as const) {
     it(`${arch}: 16-bit early activations give a 2.2 file closer to float, both kernel paths bit-identical`, async () => {
       const model = await trained(arch);
       const mspec = makeSpec(arch, spec);
@@ -67,10 +41,7 @@ describe('int8 export with 16-bit activations (format 2.2, fixture beats)', () =
       expect(wide.report.int16).toEqual(cands);
       expect(wide.bytes[6]).toBe(2); // format 2.2
       const c8 = Int8Classifier.load(base.bytes), c16 = Int8Classifier.load(wide.bytes);
-      const q = c16.classifyBatch(te.beats, te.rr);
-      const r = c16.classifyBatch(te.beats, te.rr, { path: 'reference' });
-      expect(Buffer.from(q.probs.buffer).equals(Buffer.from(r.probs.buffer))).toBe(true);
-      expect(Array.from(q.labels)).toEqual(Array.from(r.labels));
+      const q = classifyBothPaths(c16, te.beats, te.rr);
       // closer to the float model: mean |p_int − p_float| over the unseen beats
       const pf = await predictPrepared(model, te.beats, spec.length, te.rr);
       const q8 = c8.classifyBatch(te.beats, te.rr);
