@@ -151,7 +151,7 @@ ECG_TEST(nn_conv1d_s16_input_reference_and_optimized_are_bit_identical) {
     pack_s8_s16(w.data(), cout, k * cin, w16.data());
     std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p) + 16);
     std::vector<int8_t> ref(static_cast<size_t>(T) * cout);
-    conv1d_s16_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference);
+    conv1d_w16(p, ActIn{nullptr, in.data(), 0}, w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ActOut{ref.data(), nullptr}, scratch.data(), KernelPath::kReference);
     // one output against a direct computation
     const int t = T / 2, co = cout - 1;
     int64_t acc = bias[co];
@@ -163,7 +163,7 @@ ECG_TEST(nn_conv1d_s16_input_reference_and_optimized_are_bit_identical) {
     ECG_CHECK(ref[static_cast<size_t>(t) * cout + co] == static_cast<int8_t>(clamp_i32(requantize(static_cast<int32_t>(acc), m[co], s[co]) + p.out_zp, p.act_min, p.act_max)));
     nn_test::at_every_simd_level([&](int) {
       std::vector<int8_t> o(ref.size(), 3);
-      conv1d_s16_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized);
+      conv1d_w16(p, ActIn{nullptr, in.data(), 0}, w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ActOut{o.data(), nullptr}, scratch.data(), KernelPath::kOptimized);
       ECG_CHECK(o == ref);
     });
   }

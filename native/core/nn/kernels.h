@@ -69,6 +69,16 @@ struct Conv1dParams {
   int32_t in_zp, out_zp, act_min, act_max;
 };
 size_t conv1d_s8_scratch_bytes(const Conv1dParams& p);
+/** The optimized convolutions' scratch (conv1d_s8_scratch_bytes of it): the zero-padded input x, [pad_left + T +
+ *  pad_right, cin] as int16 (or, on the 8-bit VNNI path, uint8 plus 4 readable bytes), of which lead, body and tail
+ *  are the element counts of the three parts; the effective bias [cout]; the int32 accumulators [T, cout]. */
+struct ConvScratch {
+  void* x;
+  int32_t* beff;
+  int32_t* acc;
+  size_t lead, body, tail;
+};
+ConvScratch conv1d_scratch(const Conv1dParams& p, void* scratch);
 /** Optional residual added in the accumulator (a convolution fused with the residual Add after it, one rounding):
  *  acc[t][o] += rq(r[t][o] − zp, mult[o], shift[o]) before the output requantization; r is [T, cout] int8. */
 struct ConvResidual {
@@ -80,16 +90,13 @@ struct ConvResidual {
 void conv1d_s8(const Conv1dParams& p, const int8_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
                ChannelQuant q, int8_t* out, void* scratch, KernelPath path, PackedQ4 q4 = {}, ConvResidual res = {});
 
-/** The same convolution on an int16 input with zero point 0 (p.in_zp ignored), k·cin ≤ 257; scratch as conv1d_s8. */
-void conv1d_s16_s8(const Conv1dParams& p, const int16_t* in, const int8_t* w, const int16_t* w16, const int32_t* bias,
-                   ChannelQuant q, int8_t* out, void* scratch, KernelPath path);
-
-// ---- conv1d_w16: the same convolution where any of input, residual and output is a 16-bit activation (format 2.2,
-// TFLite's "16x8": int16 activations with zero point 0, int8 weights). An int16 input needs k·cin ≤ 257 (exact
-// int32 sums), an int16 output takes act_min/act_max in the int16 range, an int16 residual has zero point 0.
+// ---- conv1d_w16: the same convolution for any int8/int16 input, residual and output (int16 activations have zero
+// point 0: format 2.2, TFLite's "16x8", and format 2.1's 16-bit beat input). An int16 input needs k·cin ≤ 257
+// (exact int32 sums), an int16 output takes act_min/act_max in the int16 range, an int16 residual has zero point 0.
 // The int8 ↔ int16 requantization where a 16-bit region starts or ends is this op's output requantization.
 // Scratch as conv1d_s8. Reference: direct loops. Optimized: the padded int16 input read as im2col by the int16
 // GEMM, the residual added in 8-lane vectors, the fused vector epilogue (int8 or int16). Bit-identical.
+// conv1d_s8 is its int8 → int8 case plus the 8-bit VNNI path.
 struct ActIn {
   const int8_t* s8 = nullptr;    // exactly one of s8 / s16 is set
   const int16_t* s16 = nullptr;

@@ -728,7 +728,7 @@ Status Model::invoke(KernelPath path) {
         const int os = op.n == 9 ? 8 : 5;
         Conv1dParams p{T(0).dims[0], T(0).dims[1], T(1).dims[0], T(1).dims[1], op.p[0], T(0).zero_point, T(os).zero_point, op.p[1], op.p[2]};
         const bool in16 = T(0).dtype == DType::kInt16, out16 = T(os).dtype == DType::kInt16, res16 = op.n == 9 && T(5).dtype == DType::kInt16;
-        if (out16 || res16 || (in16 && op.n == 9)) {  // 2.2: the 16-bit region
+        if (in16 || out16 || res16) {  // a 16-bit input (2.1's beat, 2.2's region), output or residual
           auto act_in = [&](int s) {
             ActIn a;
             if (T(s).dtype == DType::kInt16) a.s16 = i16(s);
@@ -741,8 +741,6 @@ Status Model::invoke(KernelPath path) {
           ConvResidualW rw;
           if (op.n == 9) rw = ConvResidualW{act_in(5), i32(6), i32(7)};
           conv1d_w16(p, act_in(0), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, ao, scratch_, path, rw);
-        } else if (in16) {
-          conv1d_s16_s8(p, reinterpret_cast<const int16_t*>(T(0).data), i8(1), T(1).wide, i32(2), ChannelQuant{i32(3), i32(4)}, o8(os), scratch_, path);
         } else {
           ConvResidual res;
           if (op.n == 9) res = ConvResidual{i8(5), T(5).zero_point, i32(6), i32(7)};
