@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -247,6 +248,13 @@ inline Builder w16_model(uint32_t seed) {
   b.probs = b.act(2, {5}, 1.f / 32768, 0);
   b.op(10, {b.logits, b.probs}, {1 << 30, 28});
   return b;
+}
+
+/** Loads `file` into `m`; when the loader refuses it, prints the loader's message (a failing test says why). */
+inline bool loads(ecg::nn::Model& m, const std::vector<uint8_t>& file) {
+  const ecg::Status st = m.load(file.data(), file.size());
+  if (st != ecg::Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
+  return st == ecg::Status::kOk;
 }
 
 /**

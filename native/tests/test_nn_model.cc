@@ -21,9 +21,7 @@ uint32_t get32(const std::vector<uint8_t>& b, size_t o) { return b[o] | (b[o + 1
 ECG_TEST(nn_model_valid_file_loads_and_paths_agree) {
   auto file = nn_test::small_model(1).build();
   Model m;
-  const Status st = m.load(file.data(), file.size());
-  if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
-  ECG_CHECK(st == Status::kOk);
+  ECG_CHECK(nn_test::loads(m, file));
   ECG_CHECK(m.n_classes() == 5 && std::strcmp(m.class_name(2), "V") == 0);
   ECG_CHECK(m.spec().length == 32 && m.spec().n_rr == 4 && m.spec().mains == 60);
   ECG_CHECK(m.arena_bytes() == m.persistent_bytes() + m.activation_bytes() + m.scratch_bytes());

@@ -108,9 +108,7 @@ ECG_TEST(nn_model_with_residual_conv_loads_paths_agree_and_bounds_are_checked) {
   {
     auto file = residual_model(21).build();
     Model m;
-    const Status st = m.load(file.data(), file.size());
-    if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
-    ECG_CHECK(st == Status::kOk);
+    ECG_CHECK(nn_test::loads(m, file));
     int distinct = 0;
     ECG_CHECK(nn_test::paths_agree_on_random_beats(m, 8, 100, &distinct));
     ECG_CHECK(distinct > 20);
@@ -196,9 +194,7 @@ ECG_TEST(nn_global_avgpool_requantized_matches_real_mean) {
 ECG_TEST(nn_model_with_int16_beat_and_requantized_gap_loads_and_paths_agree) {
   auto file = precise_model(11).build();
   Model m;
-  const Status st = m.load(file.data(), file.size());
-  if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
-  ECG_CHECK(st == Status::kOk);
+  ECG_CHECK(nn_test::loads(m, file));
   ECG_CHECK(m.input_beat16() != nullptr && m.input_beat() == nullptr);
   int distinct = 0;
   ECG_CHECK(nn_test::paths_agree_on_random_beats(m, 5, 100, &distinct));

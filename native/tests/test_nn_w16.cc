@@ -180,10 +180,9 @@ ECG_TEST(nn_w16_gap_int16_equals_int8_gap_on_the_same_values) {
 ECG_TEST(nn_w16_model_loads_and_paths_agree_at_every_level) {
   auto file = nn_test::w16_model(31).build();
   Model m;
-  const Status st = m.load(file.data(), file.size());
-  if (st != Status::kOk) std::fprintf(stderr, "  load: %s\n", m.error());
-  ECG_CHECK(st == Status::kOk);
-  if (st != Status::kOk) return;
+  const bool ok = nn_test::loads(m, file);
+  ECG_CHECK(ok);
+  if (!ok) return;
   int n16 = 0;
   for (const Tensor& t : m.tensors()) n16 += !t.is_const && t.dtype == DType::kInt16;
   ECG_CHECK(n16 == 8);  // beat, c1, p1, r, c2, p2, logits, probs
