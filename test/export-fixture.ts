@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { seedGlobalRandom } from '../src/train/engine.js';
+import { initEngine, seedGlobalRandom } from '../src/train/engine.js';
 import { archByName } from '../src/train/models/index.js';
 import { beatChannels, defaultInputSpec } from '../src/train/spec.js';
 import { loadRecords, gather, setInputs } from '../src/train/dataset/protocols.js';
@@ -31,6 +31,12 @@ export async function beatsOf(rec: string) {
   return { n: set.n, beats, rr, label: set.label };
 }
 export type FixtureBeats = Awaited<ReturnType<typeof beatsOf>>;
+
+/** Starts the wasm engine; the training beats (record 208) and the unseen test beats (record 119). */
+export async function trainAndUnseenBeats(): Promise<{ tr: FixtureBeats; te: FixtureBeats }> {
+  await initEngine('wasm', { quiet: true });
+  return { tr: await beatsOf('208'), te: await beatsOf('119') };
+}
 
 /** A model of `arch` with every random draw seeded (dropout too: the same model on every run), trained for one
  *  epoch on `train` when given. */

@@ -5,23 +5,18 @@
 // same bytes as before (2.0/2.1); the automatic choice widens earliest first until the training-beat score reaches
 // its target; unknown names are refused with the list of candidates.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { initEngine } from '../src/train/engine.js';
 import { makeSpec } from '../src/train/spec.js';
 import { predictPrepared, argmax } from '../src/train/predict.js';
 import { quantizeModel, quantizeAuto } from '../src/nn/quantize.js';
 import { Int8Classifier } from '../src/nn/index.js';
-import { beatsOf, classifyBothPaths, seededModel, spec, usePrivateCache, type FixtureBeats } from './export-fixture.js';
+import { classifyBothPaths, seededModel, spec, trainAndUnseenBeats, usePrivateCache, type FixtureBeats } from './export-fixture.js';
 
 usePrivateCache('ecg-export16-');
 
 describe('int8 export with 16-bit activations (format 2.2, fixture beats)', () => {
   let tr: FixtureBeats;
   let te: FixtureBeats;
-  beforeAll(async () => {
-    await initEngine('wasm', { quiet: true });
-    tr = await beatsOf('208');
-    te = await beatsOf('119');
-  });
+  beforeAll(async () => ({ tr, te } = await trainAndUnseenBeats()));
 
   const trained = (arch: string) => seededModel(arch, 5, tr);
 

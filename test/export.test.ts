@@ -9,7 +9,7 @@ import { makeSpec } from '../src/train/spec.js';
 import { predictPrepared, argmax } from '../src/train/predict.js';
 import { quantizeModel } from '../src/nn/quantize.js';
 import { Int8Classifier } from '../src/nn/index.js';
-import { beatsOf, classifyBothPaths, seededModel, spec, usePrivateCache, type FixtureBeats } from './export-fixture.js';
+import { beatsOf, classifyBothPaths, seededModel, spec, trainAndUnseenBeats, usePrivateCache, type FixtureBeats } from './export-fixture.js';
 
 usePrivateCache('ecg-export-');
 
@@ -21,11 +21,7 @@ const FLOOR: Record<string, number> = { cnn: 0.99, 'cnn-lstm': 0.99, 'cnn-lstm-a
 describe('int8 export of the four architectures (fixture beats)', () => {
   let tr: FixtureBeats;
   let te: FixtureBeats;
-  beforeAll(async () => {
-    await initEngine('wasm', { quiet: true });
-    tr = await beatsOf('208');
-    te = await beatsOf('119');
-  });
+  beforeAll(async () => ({ tr, te } = await trainAndUnseenBeats()));
 
   for (const arch of ARCH_NAMES) {
     it(`${arch}: int8 agrees with float on unseen beats; reference and optimized paths are bit-identical`, async () => {
