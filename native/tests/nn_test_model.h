@@ -17,6 +17,20 @@
 
 namespace nn_test {
 
+// An int8 weight matrix [rows, cols] in the packed forms the optimized kernels take: int16 pairs (AVX2) and int8
+// quads with their row sums (VNNI).
+struct PackedWeights {
+  std::vector<int16_t> s16;
+  std::vector<int8_t> q4;
+  std::vector<int32_t> sums;
+  PackedWeights(const std::vector<int8_t>& w, int rows, int cols)
+      : s16(ecg::nn::packed_s16_elems(rows, cols)), q4(ecg::nn::packed_q4_bytes(rows, cols)), sums(static_cast<size_t>(rows)) {
+    ecg::nn::pack_s8_s16(w.data(), rows, cols, s16.data());
+    ecg::nn::pack_s8_q4(w.data(), rows, cols, q4.data(), sums.data());
+  }
+  ecg::nn::PackedQ4 quads() const { return {q4.data(), sums.data()}; }
+};
+
 struct TTensor {
   uint8_t dtype;  // 1 int8, 2 int16, 3 int32
   uint8_t kind;   // 0 activation, 1 constant

@@ -74,15 +74,11 @@ ECG_TEST(nn_conv1d_residual_reference_and_optimized_are_bit_identical) {
     auto s = nn_test::random_vec<int32_t>(rng, cout, 36, 44);
     auto rs = nn_test::random_vec<int32_t>(rng, cout, trial % 3 ? 18 : 31, trial % 3 ? 40 : 60);  // residual multipliers ≫ 1 and < 1
     const int32_t rzp = static_cast<int32_t>(rng() % 256) - 128;
-    std::vector<int16_t> w16(packed_s16_elems(cout, k * cin));
-    pack_s8_s16(w.data(), cout, k * cin, w16.data());
-    std::vector<int8_t> wq(packed_q4_bytes(cout, k * cin));
-    std::vector<int32_t> ws(cout);
-    pack_s8_q4(w.data(), cout, k * cin, wq.data(), ws.data());
+    const nn_test::PackedWeights pw(w, cout, k * cin);
     std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p));
     const ConvResidual cr{res.data(), rzp, rm.data(), rs.data()};
     std::vector<int8_t> ref(static_cast<size_t>(T) * cout);
-    conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference, {}, cr);
+    conv1d_s8(p, in.data(), w.data(), pw.s16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference, {}, cr);
     // one output against the definition
     const int t = T / 2, co = cout / 2;
     int64_t acc = bias[co];
@@ -96,8 +92,8 @@ ECG_TEST(nn_conv1d_residual_reference_and_optimized_are_bit_identical) {
     nn_test::at_every_simd_level([&](int) {
       for (int quad = 0; quad < 2; quad++) {
         std::vector<int8_t> o(ref.size(), 9);
-        conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized,
-                  quad ? PackedQ4{wq.data(), ws.data()} : PackedQ4{}, cr);
+        conv1d_s8(p, in.data(), w.data(), pw.s16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized,
+                  quad ? pw.quads() : PackedQ4{}, cr);
         ECG_CHECK(o == ref);
       }
     });

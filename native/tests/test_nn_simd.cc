@@ -186,17 +186,13 @@ ECG_TEST(nn_simd_u8s8_gemm_and_kernels_equal_reference) {
     auto bias = nn_test::random_vec<int32_t>(rng, cout, -100000, 100000);
     auto m = nn_test::random_vec<int32_t>(rng, cout, 1 << 30, 0x7fffffff);
     auto s = nn_test::random_vec<int32_t>(rng, cout, 33, 44);
-    std::vector<int16_t> w16(packed_s16_elems(cout, k * cin));
-    pack_s8_s16(w.data(), cout, k * cin, w16.data());
-    std::vector<int8_t> wq(packed_q4_bytes(cout, k * cin));
-    std::vector<int32_t> ws(cout);
-    pack_s8_q4(w.data(), cout, k * cin, wq.data(), ws.data());
+    const nn_test::PackedWeights pw(w, cout, k * cin);
     std::vector<uint8_t> scratch(conv1d_s8_scratch_bytes(p));
     std::vector<int8_t> ref(static_cast<size_t>(T) * cout);
-    conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference);
+    conv1d_s8(p, in.data(), w.data(), pw.s16.data(), bias.data(), {m.data(), s.data()}, ref.data(), scratch.data(), KernelPath::kReference);
     nn_test::at_every_simd_level([&](int) {
       std::vector<int8_t> o(ref.size());
-      conv1d_s8(p, in.data(), w.data(), w16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized, PackedQ4{wq.data(), ws.data()});
+      conv1d_s8(p, in.data(), w.data(), pw.s16.data(), bias.data(), {m.data(), s.data()}, o.data(), scratch.data(), KernelPath::kOptimized, pw.quads());
       ECG_CHECK(o == ref);
     });
     const int cinl = 1 + static_cast<int>(rng() % 20), U = 1 + static_cast<int>(rng() % 36);
