@@ -85,7 +85,8 @@ export interface TrainResult {
   bestScore: number;
   trainSeconds: number;
   metricsFile: string;
-  /** The model as it is after the last epoch (equal to the saved one when the last epoch is the best). */
+  /** The model as it is after the last epoch, with its trained (not averaged) weights: equal to the saved one when
+   *  the last epoch is the best and --ema is off. */
   model: tf.LayersModel;
 }
 

@@ -51,7 +51,9 @@ export const ensembleCommand: CommandSpec = {
       if (typeof score !== 'number' || !(score >= 0)) throw new CliError(`member ${d}: metrics.json has no validation.score`);
       return { model: path.relative(path.dirname(out), d) || '.', weight: score, arch: m.arch, validation: { metric: 'validation score (trainer selection score)', split: m.validation?.split, value: score } };
     });
-    const specs = pick === 'all' ? all : all.filter((s) => !all.some((t) => t.arch === s.arch && (t.weight > s.weight || (t.weight === s.weight && all.indexOf(t) < all.indexOf(s)))));
+    const bestOfArch = new Map<string, (typeof all)[number]>();
+    for (const s of all) if (!(s.weight <= (bestOfArch.get(s.arch)?.weight ?? -1))) bestOfArch.set(s.arch, s);
+    const specs = pick === 'all' ? all : all.filter((s) => bestOfArch.get(s.arch) === s);
     writeManifest(out, { format: 'ecg-edge-ensemble', version: 1, protocol, method, classes: ['N', 'S', 'V', 'F', 'Q'], members: specs, created: new Date().toISOString() });
     console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })) }));
     return 0;
