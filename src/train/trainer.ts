@@ -8,10 +8,10 @@ import path from 'node:path';
 import { initEngine, rng, seedGlobalRandom, shuffleInPlace, type EngineChoice } from './engine.js';
 import { archByName, type ArchName } from './models/index.js';
 import { CLASS_NAMES, beatChannels, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec, type RRFeatureName, type BeatChannelName } from './spec.js';
-import { buildSplit, classCounts, countsTable, gatherBeats, type BeatSet, type Protocol } from './dataset/index.js';
+import { buildSplit, classCounts, countsTable, gatherBeats, interValRecords, recordsSet, type BeatSet, type Protocol } from './dataset/index.js';
 import { saveModel, loadModel, writeAtomic } from './io.js';
 import { predictSet, argmax } from './predict.js';
-import { classificationMetrics, type ClassificationMetrics } from './report/metrics.js';
+import { classificationMetrics, selectionScore } from './report/metrics.js';
 import { getLoss, classWeights, lossNames } from './losses/index.js';
 import { WeightAverage } from './weight-average.js';
 
@@ -50,6 +50,8 @@ export interface TrainConfig {
    *  validation, the best-epoch choice and the saved model use the averaged weights: they move smoothly where
    *  the raw weights swing from epoch to epoch on patients the model has not seen. */
   ema?: number;
+  /** Inter-patient only: validate on DS1 cross-validation fold k (1-based, INTER_FOLDS) instead of INTER_VAL. */
+  fold?: number;
   /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
   maxTrainBeats?: number;
   /** Records to use instead of the protocol (smoke tests): { train, val } record names. */
@@ -88,13 +90,6 @@ export interface TrainResult {
   /** The model as it is after the last epoch, with its trained (not averaged) weights: equal to the saved one when
    *  the last epoch is the best and --ema is off. */
   model: tf.LayersModel;
-}
-
-/** Validation score used to pick the best epoch: macro F1 over classes with at least 20 validation beats. */
-export function selectionScore(m: ClassificationMetrics): number {
-  const present = m.perClass.filter((c) => c.support >= 20);
-  if (!present.length) return m.accuracy ?? 0;
-  return present.reduce((s, c) => s + (c.f1 ?? 0), 0) / present.length;
 }
 
 function configKey(c: TrainConfig): string {
@@ -178,18 +173,11 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
   const t0 = Date.now();
   let trainSet: BeatSet, valSet: BeatSet, description: string;
   if (cfg.records) {
-    const { loadRecords, gather } = await import('./dataset/protocols.js');
-    const mk = async (names: string[]) => {
-      const recs = await loadRecords(cfg.db, names, spec);
-      const picks: { r: number; i: number }[] = [];
-      recs.forEach((rb, r) => { for (let i = 0; i < rb.n; i++) if (rb.label[i]! >= 0) picks.push({ r, i }); });
-      return gather(recs, picks, spec.length);
-    };
-    trainSet = await mk(cfg.records.train);
-    valSet = await mk(cfg.records.val);
+    trainSet = await recordsSet(cfg.db, cfg.records.train, spec);
+    valSet = await recordsSet(cfg.db, cfg.records.val, spec);
     description = `records train {${cfg.records.train.join(',')}}, validation {${cfg.records.val.join(',')}}`;
   } else {
-    const split = await buildSplit(cfg.protocol, cfg.db, spec, ['train', 'val']);
+    const split = await buildSplit(cfg.protocol, cfg.db, spec, ['train', 'val'], cfg.fold ? { fold: cfg.fold } : {});
     trainSet = split.train;
     valSet = split.val;
     description = split.description;
@@ -405,7 +393,13 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     config: { batchSize: cfg.batchSize, lr: cfg.lr, epochs: cfg.epochs, nPerEpoch: cfg.nPerEpoch, weighting: cfg.weighting, jitter: cfg.jitter, width: cfg.width, sPremature: cfg.sPremature, noise: cfg.noise, tilt: cfg.tilt, dropout: cfg.dropout, ...(ema ? { ema: cfg.ema } : {}) },
     counts: { train: byClass.map((l) => l.length), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
     bestEpoch: state.bestEpoch,
-    validation: { split: cfg.protocol === 'inter-patient' ? 'held-out DS1 records' : 'intra-patient validation beats', score: state.bestScore, ...(best?.val ?? {}) },
+    ...(cfg.fold ? { fold: cfg.fold } : {}),
+    validation: {
+      split: cfg.protocol === 'inter-patient' ? (cfg.fold ? `held-out DS1 records (fold ${cfg.fold})` : 'held-out DS1 records') : 'intra-patient validation beats',
+      ...(cfg.protocol === 'inter-patient' && !cfg.records ? { records: interValRecords(cfg.fold) } : cfg.records ? { records: cfg.records.val } : {}),
+      score: state.bestScore,
+      ...(best?.val ?? {}),
+    },
     trainSeconds: state.trainSeconds,
     history: state.history,
     finishedAt: new Date().toISOString(),
@@ -417,3 +411,4 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
 }
 
 export type { ModelSpec };
+export { selectionScore };

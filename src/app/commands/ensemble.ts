@@ -4,14 +4,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, parse, type CommandSpec } from '../args.js';
+import { engineOption, mitdbOption } from '../train-args.js';
+import type { CalibrationInfo } from '../../train/ensemble/index.js';
 
-const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M] [--out FILE]
+const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
+                             [--calibrate none|held-out] [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
   --pick P         all (default): every member | best-per-arch: of the members with the same architecture, only the
                    one with the best validation score (a choice made on validation data only)
   --method M       top2-weighted (default; the paper's Top-2-weighted ensemble) | average | weighted-average
+  --calibrate C    none (default) | held-out: choose a log-space offset per class (a prior shift before the
+                   argmax) that maximizes the selection score (macro F1 over classes with ≥ 20 beats) on the
+                   members' held-out beats: each member scores the data it was validated on, so members trained
+                   with --fold 1..4 cover all of DS1 out of fold; never test data
+  --db DIR         MIT-BIH folder for --calibrate (default $ECG_EDGE_DATA/mitdb)
+  --engine E       auto | node | wasm | cpu, for --calibrate (default auto)
   --out FILE       default models/<protocol>/ensemble.json
 Each member's weight is its validation score from its metrics.json (validation.score).`;
 
@@ -20,7 +29,7 @@ export const ensembleCommand: CommandSpec = {
   summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' } }, help);
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
     if (!a) return 0;
     const [sub] = a.positionals;
     if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
@@ -40,6 +49,8 @@ export const ensembleCommand: CommandSpec = {
     const out = path.resolve(o.out ?? path.join('models', protocol, 'ensemble.json'));
     const members = o.members ? o.members.split(',').map((s) => path.resolve(s.trim())) : discoverModels(path.resolve('models'), protocol).models;
     if (!members.length) throw new CliError(`no model folders under models/${protocol}/; train some with \`ecg-edge train\` or pass --members`);
+    const calibrate = o.calibrate ?? 'none';
+    if (calibrate !== 'none' && calibrate !== 'held-out') throw new CliError(`unknown --calibrate '${calibrate}': choose none or held-out`);
     const pick = o.pick ?? 'all';
     if (pick !== 'all' && pick !== 'best-per-arch') throw new CliError(`unknown --pick '${pick}': choose all or best-per-arch`);
     const all = members.map((d) => {
@@ -54,8 +65,21 @@ export const ensembleCommand: CommandSpec = {
     const bestOfArch = new Map<string, (typeof all)[number]>();
     for (const s of all) if (!(s.weight <= (bestOfArch.get(s.arch)?.weight ?? -1))) bestOfArch.set(s.arch, s);
     const specs = pick === 'all' ? all : all.filter((s) => bestOfArch.get(s.arch) === s);
-    writeManifest(out, { format: 'ecg-edge-ensemble', version: 1, protocol, method, classes: ['N', 'S', 'V', 'F', 'Q'], members: specs, created: new Date().toISOString() });
-    console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })) }));
+    const classes = ['N', 'S', 'V', 'F', 'Q'];
+    let calibration: { classOffsets: number[]; calibration: CalibrationInfo } | undefined;
+    if (calibrate === 'held-out') {
+      const db = mitdbOption(o.db);
+      const { initEngine } = await import('../../train/engine.js');
+      const { heldOutProbs } = await import('../../train/ensemble/held-out.js');
+      const { fitClassOffsets } = await import('../../train/ensemble/calibrate.js');
+      await initEngine(engineOption(o.engine), { quiet: true });
+      const base = path.dirname(out);
+      const held = await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, protocol as 'inter-patient' | 'intra-patient', db);
+      const fit = fitClassOffsets(held.probs, held.labels, classes);
+      calibration = { classOffsets: fit.offsets, calibration: { method: 'held-out', data: held.data, beats: fit.beats, fitted: fit.fitted, before: fit.before, after: fit.after } };
+    }
+    writeManifest(out, { format: 'ecg-edge-ensemble', version: calibration ? 2 : 1, protocol, method, classes, members: specs, ...(calibration ?? {}), created: new Date().toISOString() });
+    console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}) }));
     return 0;
   },
 };

@@ -5,7 +5,7 @@ import { engineOption, mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { ARCHS, ARCH_NAMES, archByName } from '../../train/models/index.js';
 import { ENGINE_CHOICES } from '../../train/engine-choices.js';
-import { PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
+import { INTER_FOLDS, PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
 import { DEFAULTS, train } from '../../train/trainer.js';
 import { lossNames } from '../../train/losses/index.js';
 import { RR_FEATURE_NAMES, BEAT_CHANNEL_NAMES, type RRFeatureName, type BeatChannelName } from '../../train/spec.js';
@@ -41,6 +41,8 @@ Options:
   --width <x>          multiply every layer's filters and units by x (default ${DEFAULTS.width})
   --ema <decay>        keep an exponential moving average of the weights (e.g. 0.997 per batch) and validate,
                        choose the best epoch and save with it (default 0: off)
+  --fold <k>           inter-patient: validate on DS1 cross-validation fold k (1-4, records in docs/TRAINING.md)
+                       instead of the records 108, 114, 116, 220; the other DS1 records train
   --quiet              no progress bar or per-epoch lines`;
 
 function int(v: string | undefined, name: string, def: number, min = 0): number {
@@ -63,7 +65,7 @@ export const trainCommand: CommandSpec = {
         db: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'n-per-epoch': { type: 'string' },
         weighting: { type: 'string' }, quiet: { type: 'boolean' }, noise: { type: 'string' }, dropout: { type: 'string' }, 's-premature': { type: 'string' },
         'rr-features': { type: 'string' }, channels: { type: 'string' }, 'rr-branch': { type: 'string' },
-        ema: { type: 'string' }, width: { type: 'string' },
+        ema: { type: 'string' }, width: { type: 'string' }, fold: { type: 'string' },
       },
       help,
       false,
@@ -78,6 +80,11 @@ export const trainCommand: CommandSpec = {
       protocol = checkProtocol(o.protocol as string);
     } catch (e) {
       throw new CliError((e as Error).message);
+    }
+    const fold = o.fold === undefined ? undefined : int(o.fold as string, 'fold', 1, 1);
+    if (fold !== undefined) {
+      if (protocol !== 'inter-patient') throw new CliError('--fold needs --protocol inter-patient: the folds are DS1 records');
+      if (fold > INTER_FOLDS.length) throw new CliError(`--fold must be 1..${INTER_FOLDS.length} (DS1 cross-validation folds), got ${fold}`);
     }
     const loss = (o.loss as string | undefined) ?? DEFAULTS.loss;
     if (!lossNames().includes(loss)) throw new CliError(`unknown --loss '${loss}': choose one of ${lossNames().join(', ')}`);
@@ -119,6 +126,7 @@ export const trainCommand: CommandSpec = {
       ...(channels ? { channels: channels as BeatChannelName[] } : {}),
       ...(o['rr-branch'] !== undefined ? { rrBranch: int(o['rr-branch'] as string, 'rr-branch', DEFAULTS.rrBranch) } : {}),
       ...(o.ema !== undefined ? { ema: decayOption(o.ema) } : {}),
+      ...(fold !== undefined ? { fold } : {}),
       quiet: Boolean(o.quiet),
     });
     return 0;

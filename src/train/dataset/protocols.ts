@@ -24,6 +24,27 @@ export const NON_PACED = [...DS1, ...DS2].sort();
  */
 export const INTER_VAL = ['108', '114', '116', '220'];
 
+/**
+ * Record-level cross-validation folds of DS1 (inter-patient `--fold k`: fold k is the validation split, the other
+ * 21−|fold| DS1 records train). Fixed by hand, before any result, so that each fold keeps a share of the S beats
+ * (209, 201/118, 207/124, 220/223), of the V beats (106, 119, 203, 208/223) and of each morphology family in
+ * training: the two RBBB records (118, 124), the two LBBB records (109, 207) and the two AF records (201, 203) are
+ * in different folds. DS1 beats S/V per fold: 385/559, 227/730, 144/810, 188/1689.
+ */
+export const INTER_FOLDS: readonly (readonly string[])[] = [
+  ['106', '109', '112', '115', '122', '209'],
+  ['118', '119', '201', '205', '230'],
+  ['101', '116', '124', '203', '207'],
+  ['108', '114', '208', '215', '220', '223'],
+];
+
+/** The DS1 validation records of an inter-patient run: fold k (1-based) or, without a fold, INTER_VAL. */
+export function interValRecords(fold?: number): string[] {
+  if (fold === undefined || fold === 0) return [...INTER_VAL];
+  if (!Number.isInteger(fold) || fold < 1 || fold > INTER_FOLDS.length) throw new Error(`fold ${fold} does not exist: choose 1..${INTER_FOLDS.length} (DS1 cross-validation folds)`);
+  return [...INTER_FOLDS[fold - 1]!];
+}
+
 /** Seed of the intra-patient split: fixed, independent of the training seed, so every model shares the test set. */
 export const SPLIT_SEED = 20240417;
 
@@ -98,16 +119,24 @@ export async function loadRecords(dbDir: string, names: string[], spec: InputSpe
   return out;
 }
 
+/** Every labelled beat of the named records, as one set. */
+export async function recordsSet(dbDir: string, names: string[], spec: InputSpec): Promise<BeatSet> {
+  const recs = await loadRecords(dbDir, names, spec);
+  return gather(recs, labelled(recs, recs.map((_, i) => i)), spec.length);
+}
+
 /** Builds the split of a protocol from the MIT-BIH folder `dbDir`. Deterministic; per-record beats are cached. */
-export async function buildSplit(protocol: Protocol, dbDir: string, spec: InputSpec, parts: ('train' | 'val' | 'test')[] = ['train', 'val', 'test']): Promise<Split> {
+export async function buildSplit(protocol: Protocol, dbDir: string, spec: InputSpec, parts: ('train' | 'val' | 'test')[] = ['train', 'val', 'test'], opts: { fold?: number } = {}): Promise<Split> {
   const empty = (recs: RecordBeats[]) => gather(recs, [], spec.length);
+  if (opts.fold && protocol !== 'inter-patient') throw new Error('cross-validation folds exist under the inter-patient protocol only (DS1 records)');
   if (protocol === 'inter-patient') {
-    const trainNames = DS1.filter((r) => !INTER_VAL.includes(r));
+    const valNames = interValRecords(opts.fold);
+    const trainNames = DS1.filter((r) => !valNames.includes(r));
     const needTrain = parts.includes('train');
     const needVal = parts.includes('val');
     const needTest = parts.includes('test');
     const trRecs = needTrain ? await loadRecords(dbDir, trainNames, spec) : [];
-    const vaRecs = needVal ? await loadRecords(dbDir, INTER_VAL, spec) : [];
+    const vaRecs = needVal ? await loadRecords(dbDir, valNames, spec) : [];
     const teRecs = needTest ? await loadRecords(dbDir, DS2, spec) : [];
     const all = (rs: RecordBeats[]) => gather(rs, labelled(rs, rs.map((_, i) => i)), spec.length);
     return {
@@ -115,7 +144,7 @@ export async function buildSplit(protocol: Protocol, dbDir: string, spec: InputS
       train: needTrain ? all(trRecs) : empty(trRecs),
       val: needVal ? all(vaRecs) : empty(vaRecs),
       test: needTest ? all(teRecs) : empty(teRecs),
-      description: `train DS1 minus {${INTER_VAL.join(',')}} (${trainNames.length} records), validation DS1 records {${INTER_VAL.join(',')}}, test DS2 (${DS2.length} records)`,
+      description: `train DS1 minus {${valNames.join(',')}} (${trainNames.length} records), validation DS1 records {${valNames.join(',')}}${opts.fold ? ` (fold ${opts.fold} of ${INTER_FOLDS.length})` : ''}, test DS2 (${DS2.length} records)`,
     };
   }
   const recs = await loadRecords(dbDir, NON_PACED, spec);

@@ -11,6 +11,7 @@
 // predicts them (a tfjs model, the int8 path, …): see `EnsembleMember`.
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { applyClassOffsets } from './calibrate.js';
 
 export const ENSEMBLE_METHODS = ['top2-weighted', 'average', 'weighted-average'] as const;
 export type EnsembleMethod = (typeof ENSEMBLE_METHODS)[number];
@@ -123,13 +124,29 @@ export interface EnsembleMemberSpec {
   arch?: string;
 }
 
+/** How the class offsets were chosen (written by `ecg-edge ensemble build --calibrate`). */
+export interface CalibrationInfo {
+  method: 'held-out';
+  /** What the offsets were fitted on, e.g. 'out-of-fold DS1 beats (records …)'. */
+  data: string;
+  beats: number;
+  fitted: string[];
+  /** Selection score on those beats without and with the offsets. */
+  before: number;
+  after: number;
+}
+
 export interface EnsembleManifest {
   format: 'ecg-edge-ensemble';
-  version: 1;
+  /** 1, or 2 when the manifest holds class offsets (a version-1 reader would ignore them). */
+  version: 1 | 2;
   protocol: string;
   method: EnsembleMethod;
   classes: string[];
   members: EnsembleMemberSpec[];
+  /** Version 2: log-space offset per class added to the combined scores before the argmax (see calibrate.ts). */
+  classOffsets?: number[];
+  calibration?: CalibrationInfo;
   created?: string;
   notes?: string;
 }
@@ -149,7 +166,7 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
   const bad = (what: string) => new Error(`${where}: ${what}`);
   if (!m || typeof m !== 'object') throw bad('not a JSON object');
   if (m.format !== 'ecg-edge-ensemble') throw bad(`"format" must be "ecg-edge-ensemble", got ${JSON.stringify(m.format)}`);
-  if (m.version !== 1) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads version 1`);
+  if (m.version !== 1 && m.version !== 2) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 and 2`);
   if (typeof m.protocol !== 'string') throw bad('"protocol" is missing');
   if (!ENSEMBLE_METHODS.includes(m.method as EnsembleMethod)) throw bad(`"method" must be one of ${ENSEMBLE_METHODS.join(', ')}, got ${JSON.stringify(m.method)}`);
   if (!Array.isArray(m.classes) || m.classes.length < 2) throw bad('"classes" must list the output classes');
@@ -159,6 +176,12 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
     if (typeof mem.weight !== 'number' || !Number.isFinite(mem.weight) || mem.weight < 0) throw bad(`member ${k} ("${mem.model}") needs a finite "weight" ≥ 0`);
   });
   if (!m.members.some((mem) => mem.weight > 0)) throw bad('every member weight is 0');
+  if (m.classOffsets !== undefined) {
+    if (m.version !== 2) throw bad('"classOffsets" needs "version": 2');
+    if (!Array.isArray(m.classOffsets) || m.classOffsets.length !== m.classes.length || !m.classOffsets.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw bad(`"classOffsets" must hold one finite number per class (${m.classes.length})`);
+    }
+  } else if (m.version === 2) throw bad('version 2 needs "classOffsets"');
   return m as EnsembleManifest;
 }
 
@@ -192,7 +215,7 @@ export interface ProbPredictor {
 
 /** An ensemble of predictors combined with a manifest's method and weights. */
 export class Ensemble implements ProbPredictor {
-  constructor(readonly members: ProbPredictor[], readonly weights: number[], readonly method: EnsembleMethod) {
+  constructor(readonly members: ProbPredictor[], readonly weights: number[], readonly method: EnsembleMethod, readonly classOffsets?: readonly number[]) {
     if (members.length !== weights.length) throw new Error(`Ensemble: ${members.length} members but ${weights.length} weights`);
   }
 
@@ -203,6 +226,7 @@ export class Ensemble implements ProbPredictor {
   }
 
   async predictProbs(beats: Float32Array, T: number, rr: Float32Array): Promise<ProbMatrix> {
-    return combine(this.method, await this.memberProbs(beats, T, rr), this.weights);
+    const p = combine(this.method, await this.memberProbs(beats, T, rr), this.weights);
+    return this.classOffsets ? applyClassOffsets(p, this.classOffsets) : p;
   }
 }

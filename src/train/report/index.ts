@@ -13,6 +13,7 @@ import { setInputs } from '../dataset/protocols.js';
 import { loadModel } from '../io.js';
 import { loadClassifier, evaluateClassifier, reportFromLabels } from '../classify.js';
 import { combine, argmaxRows, readManifest, isEnsembleManifest, type ProbMatrix, type EnsembleMethod } from '../ensemble/index.js';
+import { applyClassOffsets } from '../ensemble/calibrate.js';
 import { gradcam } from '../gradcam/index.js';
 import { metricsFromConfusion, confusionMatrix, oneVsRestRoc, thinRoc, type ClassificationMetrics, type RocCurve } from './metrics.js';
 import { linePlot, matrixPlot, heatTraceGrid } from './svg.js';
@@ -33,6 +34,8 @@ export interface ModelInfo {
   trainSeconds?: number;
   params?: number;
   method?: EnsembleMethod;
+  /** Ensemble scored with its manifest's class offsets. */
+  offsets?: boolean;
   members?: string[];
 }
 
@@ -171,7 +174,7 @@ function modelRow(r: ModelResult): string {
   const m = r.metrics;
   const f1 = m.perClass.map((c) => f3(c.f1)).join(' | ');
   const auc = r.auc.map((a) => f3(a)).join(' / ');
-  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
+  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.offsets ? ', class offsets' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
   return `| ${i.name} | ${desc} | ${pct(m.accuracy)} | ${f3(m.macroF1)} | ${f3(m.weightedF1)} | ${f1} | ${pct(r.ec57.sveb.se)} / ${pct(r.ec57.sveb.ppv)} / ${f3(r.ec57.sveb.f1)} | ${pct(r.ec57.veb.se)} / ${pct(r.ec57.veb.ppv)} / ${f3(r.ec57.veb.f1)} | ${auc} |`;
 }
 
@@ -247,11 +250,19 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const members = memberDirs.map((d) => probsByDir.get(d)!);
     const weights = manifest.members.map((m) => m.weight);
     const methods: EnsembleMethod[] = [manifest.method, ...(['top2-weighted', 'average', 'weighted-average'] as EnsembleMethod[]).filter((m) => m !== manifest.method)];
+    const base = path.basename(e, '.json');
+    const memberNames = memberDirs.map((d) => path.basename(d));
+    // The manifest's own prediction (with its class offsets, when it has them), then the same members without
+    // offsets and with the other methods, for comparison.
+    if (manifest.classOffsets) {
+      const probs = applyClassOffsets(combine(manifest.method, members, weights), manifest.classOffsets);
+      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: true }, probs, labels!), figures: {} });
+    }
     for (const method of methods) {
       const probs = combine(method, members, weights);
-      const base = path.basename(e, '.json');
-      const info: ModelInfo = { name: method === manifest.method ? base : `${base} (${method})`, path: e, kind: 'ensemble', method, members: memberDirs.map((d) => path.basename(d)) };
-      results.push({ ...resultFrom(info, probs, labels!), figures: {} });
+      const own = method === manifest.method;
+      const name = own ? (manifest.classOffsets ? `${base} (${method}, no offsets)` : base) : `${base} (${method})`;
+      results.push({ ...resultFrom({ name, path: e, kind: 'ensemble', method, members: memberNames }, probs, labels!), figures: {} });
     }
   }
   // Figures
@@ -274,7 +285,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   if (ens.length) {
     lines.push('**Ensemble: Top-2-weighted vs probability averaging** (same members and validation weights):', '');
     lines.push('| ensemble | method | accuracy % | macro F1 | SVEB F1 | VEB F1 |', '|---|---|---|---|---|---|');
-    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
+    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.offsets ? ' + class offsets' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
     lines.push('');
   }
   const singles = results.filter((r) => r.info.kind === 'model');

@@ -80,6 +80,14 @@ export function classificationMetrics(
   return metricsFromConfusion(confusionMatrix(yTrue, yPred, labels.length), labels);
 }
 
+/** The selection score of every choice made on validation data (best epoch, ensemble weights, class offsets):
+ *  macro F1 over the classes with at least 20 reference beats (accuracy when none has). */
+export function selectionScore(m: ClassificationMetrics): number {
+  const present = m.perClass.filter((c) => c.support >= 20);
+  if (!present.length) return m.accuracy ?? 0;
+  return present.reduce((s, c) => s + (c.f1 ?? 0), 0) / present.length;
+}
+
 export interface RocCurve {
   /** False-positive rate at each operating point, from (0,0) to (1,1). */
   fpr: number[];

@@ -1,0 +1,96 @@
+// Class offsets chosen on held-out predictions (src/train/ensemble/calibrate.ts, held-out.ts) and
+// `ecg-edge ensemble build --calibrate held-out`.
+import { describe, it, expect } from 'vitest';
+import fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { applyClassOffsets, fitClassOffsets } from '../src/train/ensemble/calibrate.js';
+import { Ensemble, argmaxRows, probMatrix, rows, validateManifest, type ProbMatrix } from '../src/train/ensemble/index.js';
+import { cli, root } from './cli-helpers.js';
+
+const CLASSES = ['N', 'S', 'V', 'F', 'Q'];
+
+/** n beats per class of a model that under-calls S: an S beat gets p(S) = 0.3 (N 0.7), an N beat p(S) = 0.1. */
+function underCallsS(nN: number, nS: number, nF: number): { m: ProbMatrix; labels: Int8Array } {
+  const r: number[][] = [], labels: number[] = [];
+  for (let i = 0; i < nN; i++) { r.push([0.88, 0.1, 0.01, 0.005, 0.005]); labels.push(0); }
+  for (let i = 0; i < nS; i++) { r.push([0.68, 0.3, 0.01, 0.005, 0.005]); labels.push(1); }
+  for (let i = 0; i < nF; i++) { r.push([0.9, 0.05, 0.01, 0.035, 0.005]); labels.push(3); }
+  return { m: probMatrix(r), labels: Int8Array.from(labels) };
+}
+
+describe('class offsets', () => {
+  it('finds the prior shift that recovers the under-called class, and leaves N and rare classes at 0', () => {
+    const { m, labels } = underCallsS(500, 40, 5);
+    expect(argmaxRows(m).filter((c) => c === 1).length).toBe(0); // no S called without offsets
+    const fit = fitClassOffsets(m, labels, CLASSES);
+    expect(fit.fitted).toEqual(['S']); // V absent, F (5 beats) and Q too rare to fit
+    expect(fit.offsets[0]).toBe(0);
+    expect(fit.offsets.slice(2)).toEqual([0, 0, 0]);
+    // S is called once exp(b)·0.3 > 0.68 and N stays N while exp(b)·0.1 < 0.88: b in (0.82, 2.17); closest to 0 on the grid
+    expect(fit.offsets[1]).toBeCloseTo(0.9, 6);
+    // macro F1 over N and S (the 5 F beats, called N, are false N detections): S F1 0 before, 1 after
+    expect(fit.before).toBeCloseTo(0.5 * (1000 / (1000 + 45)), 6);
+    expect(fit.after).toBeCloseTo(0.5 * (1000 / (1000 + 5) + 1), 6);
+    expect(fit.beats).toBe(545);
+    const cal = applyClassOffsets(m, fit.offsets);
+    expect(Array.from(argmaxRows(cal))).toEqual(Array.from(labels).map((l) => (l === 3 ? 0 : l)));
+    for (const row of rows(cal)) expect(row.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+  });
+
+  it('skips unlabelled beats, keeps zero offsets when nothing improves, and names bad input', () => {
+    const { m, labels } = underCallsS(100, 0, 0);
+    const l2 = Int8Array.from(labels);
+    l2[0] = -1;
+    const fit = fitClassOffsets(m, l2, CLASSES);
+    expect(fit.offsets).toEqual([0, 0, 0, 0, 0]);
+    expect(fit.beats).toBe(99);
+    expect(() => fitClassOffsets(m, labels.subarray(1), CLASSES)).toThrow(/99 labels for 100 scored beats/);
+    expect(() => applyClassOffsets(m, [0, 1])).toThrow(/2 offsets for 5 classes/);
+  });
+
+  it('an Ensemble applies its manifest offsets; manifests with offsets are version 2', async () => {
+    const { m } = underCallsS(3, 2, 0);
+    const member = { predictProbs: () => m };
+    const plain = await new Ensemble([member], [1], 'average').predictProbs(new Float32Array(0), 128, new Float32Array(0));
+    const shifted = await new Ensemble([member], [1], 'average', [0, 0.9, 0, 0, 0]).predictProbs(new Float32Array(0), 128, new Float32Array(0));
+    expect(Array.from(argmaxRows(plain))).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(argmaxRows(shifted))).toEqual([0, 0, 0, 1, 1]);
+    const base = { format: 'ecg-edge-ensemble', protocol: 'inter-patient', method: 'average', classes: CLASSES, members: [{ model: 'a', weight: 1 }] };
+    expect(validateManifest({ ...base, version: 2, classOffsets: [0, 1, 0, 0, 0] }).classOffsets).toEqual([0, 1, 0, 0, 0]);
+    expect(() => validateManifest({ ...base, version: 1, classOffsets: [0, 1, 0, 0, 0] })).toThrow(/"classOffsets" needs "version": 2/);
+    expect(() => validateManifest({ ...base, version: 2 })).toThrow(/version 2 needs "classOffsets"/);
+    expect(() => validateManifest({ ...base, version: 2, classOffsets: [0, 1] })).toThrow(/one finite number per class \(5\)/);
+    expect(() => validateManifest({ ...base, version: 3 })).toThrow(/reads versions 1 and 2/);
+  });
+});
+
+const DATA = process.env.ECG_EDGE_DATA;
+describe.skipIf(!DATA)('ensemble build --calibrate held-out on MIT-BIH (needs ECG_EDGE_DATA)', () => {
+  const inter = path.join(root, 'models', 'inter-patient');
+
+  it('fits the offsets on the members’ held-out DS1 records and writes a version-2 manifest', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(tmpdir(), 'ecg-cal-')), 'ens.json');
+    const members = ['cnn-focal', 'cnn-lstm-focal'].map((m) => path.join(inter, m)).join(',');
+    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--method', 'average', '--calibrate', 'held-out', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(j.version).toBe(2);
+    expect(j.classOffsets).toHaveLength(5);
+    expect(j.classOffsets[0]).toBe(0);
+    // both members were validated on DS1 records 108, 114, 116, 220: 8,102 beats, classes N, S and V have ≥ 20
+    expect(j.calibration.data).toMatch(/held-out DS1 records 108,114,116,220/);
+    expect(j.calibration.beats).toBe(8102);
+    expect(j.calibration.fitted).toEqual(['S', 'V']);
+    expect(j.calibration.after).toBeGreaterThan(j.calibration.before);
+  }, 120_000);
+
+  it('refuses members whose validation records overlap', async () => {
+    const fold = fs.readdirSync(path.join(inter, 'cv')).find((d) => d.endsWith('-fold4'));
+    expect(fold).toBeDefined();
+    const members = [path.join(inter, 'cnn-focal'), path.join(inter, 'cv', fold!)].join(',');
+    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--calibrate', 'held-out', '--out', path.join(tmpdir(), 'never.json')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/overlapping DS1 records \(record 108 .*--fold 1\.\.4/);
+  }, 120_000);
+});
