@@ -34,7 +34,8 @@ function rows(protocol) {
     const rep = path.join(dir, f.replace(/\.json$/, '-test-report.json'));
     if (!existsSync(rep)) continue;
     const man = read(path.join(dir, f));
-    out.push({ name: `${f.replace(/\.json$/, '')} (${man.method}, ${man.members.map((x) => x.model).join(' + ')})`, m: null, t: read(rep) });
+    const who = man.members.length > 4 ? `${man.members.length} DS1-fold models ${[...new Set(man.members.map((x) => path.basename(x.model).replace(/-fold\d+$/, '')))].join(', ')}` : man.members.map((x) => x.model).join(' + ');
+    out.push({ name: `${f.replace(/\.json$/, '')} (${man.method}${man.classOffsets ? ' + class offsets' : ''}, ${who})`, m: null, t: read(rep) });
   }
   return out;
 }
@@ -101,6 +102,29 @@ if (seeds.length) {
   }
   const span = (k) => `${f3(Math.min(...got.map(k)))}–${f3(Math.max(...got.map(k)))}`;
   lines.push('', `Range over the ${got.length} runs: macro F1 ${span((t) => t.macro_f1)}, VEB F1 ${span((t) => t.veb.f1)}, SVEB F1 ${span((t) => t.sveb.f1)}.`, '');
+}
+
+// DS1 cross-validation: the fold models behind the default inter-patient ensemble, and its class offsets
+const cvDir = path.join(root, 'models', 'inter-patient', 'cv');
+if (existsSync(cvDir)) {
+  lines.push('### DS1 cross-validation and class offsets', '',
+    'Each model trained with `--fold k` (docs/TRAINING.md, "Cross-validation"): fold k\'s DS1 records are its validation split',
+    '(epoch choice), the other DS1 records train it. Validation scores of different folds score different records.', '',
+    '| model | fold | validation records | best epoch / epochs | train time | val score | val F1 N / S / V |', '|---|---|---|---|---|---|---|');
+  for (const name of readdirSync(cvDir).sort()) {
+    const mf = path.join(cvDir, name, 'metrics.json');
+    if (!existsSync(mf)) continue;
+    const m = read(mf), v = m.validation.f1;
+    lines.push(`| ${name} | ${m.fold} | ${m.validation.records.join(', ')} | ${m.bestEpoch} / ${m.history.length} | ${mins(m.trainSeconds)} | ${f3(m.validation.score)} | ${f3(v.N)} / ${f3(v.S)} / ${f3(v.V)} |`);
+  }
+  const man = read(path.join(root, 'models', 'inter-patient', 'ensemble.json'));
+  if (man.calibration) {
+    const c = man.calibration;
+    lines.push('', `The default inter-patient ensemble (\`models/inter-patient/ensemble.json\`, ${man.method} of the ${man.members.length} fold models) adds`,
+      `per-class offsets (log scale) ${man.classes.map((k, i) => `${k} ${man.classOffsets[i].toFixed(2)}`).join(', ')}, fitted on ${c.beats} ${c.data}`,
+      `(classes fitted: ${c.fitted.join(', ')}): selection score (macro F1 over classes with ≥ 20 beats) ${f3(c.before)} without, ${f3(c.after)} with the`,
+      'offsets, out of fold. DS2 was not used for any of it.', '');
+  } else lines.push('');
 }
 
 const bestVeb = best(inter.filter((r) => r.m), (t) => t.veb.f1);

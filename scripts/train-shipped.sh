@@ -5,9 +5,11 @@
 # parallel, one per protocol). Nothing here is tuned on test data: the epoch of every model is chosen on its
 # protocol's validation split (held-out DS1 records for inter-patient).
 #
-#   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|seeds|finish|all]   (default all)
+#   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|cv|seeds|finish|all]   (default all)
 #
 # `train` writes to $RUNS (default .cache/runs), `finish` copies the runs into models/, exports and reports.
+# `cv` trains the DS1 cross-validation models (cnn-focal and cnn-lstm-focal, folds 1-4, `--fold k`, about 1 hour);
+# `finish` ships them under models/inter-patient/cv/ and builds the default inter-patient ensemble from them.
 # `seeds` (not part of `all`) retrains cnn-lstm-focal with seeds 2 and 3 and scores them on DS2 for the report's
 # seed spread (docs/ablation/inter-patient/seeds/); run it before `finish`.
 set -euo pipefail
@@ -26,6 +28,9 @@ INTER_RUNS="cnn-lstm:cnn-lstm: cnn:cnn: cnn-lstm-attention:cnn-lstm-attention: r
 INTRA_FULL="--epochs,14,--n-per-epoch,0,--weighting,none,--dropout,0.2,--noise,0.03"
 INTRA_RUNS="cnn:cnn:$INTRA_FULL cnn-lstm:cnn-lstm:--epochs,12,--n-per-epoch,20000 cnn-lstm-attention:cnn-lstm-attention:$INTRA_FULL resnet:resnet:--epochs,12,--n-per-epoch,20000"
 MEMBERS="cnn cnn-lstm cnn-lstm-attention resnet"
+# DS1 cross-validation: name:arch:extra flags, each trained with --fold 1..4 (INTER_ARGS as above)
+CV_RUNS="cnn-focal:cnn:--loss,focal cnn-lstm-focal:cnn-lstm:--loss,focal"
+FOLDS="1 2 3 4"
 
 chain() { # protocol args runs
   local proto=$1 args=$2 runs=$3
@@ -42,6 +47,20 @@ if [[ $step == train || $step == all ]]; then
   mkdir -p "$RUNS"
   chain inter-patient "$INTER_ARGS" "$INTER_RUNS" &
   chain intra-patient "$INTRA_ARGS" "$INTRA_RUNS" &
+  wait
+fi
+
+if [[ $step == cv || $step == all ]]; then
+  mkdir -p "$RUNS"
+  for r in $CV_RUNS; do ( # one chain per architecture, both at once
+    name=${r%%:*} rest=${r#*:}
+    arch=${rest%%:*} flags=${rest#*:}
+    for k in $FOLDS; do
+      # shellcheck disable=SC2086
+      $CLI train --arch "$arch" --protocol inter-patient --fold "$k" --out "$RUNS/inter-patient/cv/$name-fold$k" $INTER_ARGS ${flags//,/ } > "$RUNS/cv-$name-fold$k.log" 2>&1
+      echo "cv $name fold $k: $(tail -n 1 "$RUNS/cv-$name-fold$k.log")"
+    done ) &
+  done
   wait
 fi
 
@@ -75,6 +94,23 @@ if [[ $step == finish || $step == all ]]; then
     $CLI ensemble build --protocol "$proto" --pick best-per-arch --method top2-weighted --out "models/$proto/ensemble.json"
     $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
     if [[ $proto == inter-patient ]]; then
+      # the cross-validation ensemble (the inter-patient default): the 8 fold models averaged, with per-class offsets
+      # fitted on their out-of-fold DS1 predictions; the best-per-arch ensemble above is kept under its own name
+      mv "models/$proto/ensemble.json" "models/$proto/ensemble-best-per-arch.json"
+      mv "models/$proto/ensemble-test-report.json" "models/$proto/ensemble-best-per-arch-test-report.json"
+      cv=""
+      for r in $CV_RUNS; do
+        name=${r%%:*}
+        for k in $FOLDS; do
+          src="$RUNS/$proto/cv/$name-fold$k" dst="models/$proto/cv/$name-fold$k"
+          [[ -f $src/model.json ]] || { echo "missing run $src (run the cv step)" >&2; exit 1; }
+          rm -rf "$dst"; mkdir -p "$dst"
+          cp "$src"/{model.json,weights.bin,spec.json,metrics.json,val-metrics.json} "$dst/"
+          cv+="$dst,"
+        done
+      done
+      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --calibrate held-out --out "models/$proto/ensemble.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
       members=$(for m in $MEMBERS; do printf 'models/%s/%s,' "$proto" "$m"; done)
       $CLI ensemble build --protocol "$proto" --members "${members%,}" --method top2-weighted --out "models/$proto/ensemble-4arch.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-4arch.json" --json > "models/$proto/ensemble-4arch-test-report.json"

@@ -216,8 +216,10 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   const wanted = o.models?.length ? o.models : [...found.models, ...found.ensembles];
   const modelDirs = wanted.filter((p) => fs.statSync(p).isDirectory());
   const ensembleFiles = wanted.filter((p) => !fs.statSync(p).isDirectory());
-  // Ensemble members are evaluated as models too (their probabilities are reused).
-  for (const e of ensembleFiles) for (const d of readManifest(e).memberDirs) if (!modelDirs.includes(d)) modelDirs.push(d);
+  // Ensemble members are evaluated too (their probabilities are reused); members that live elsewhere (e.g. the
+  // cross-validation fold models under cv/) only feed their ensemble and get no row or figures of their own.
+  const memberOnly = new Set<string>();
+  for (const e of ensembleFiles) for (const d of readManifest(e).memberDirs) if (!modelDirs.includes(d)) { modelDirs.push(d); memberOnly.add(d); }
   const lines: string[] = [`### ${protocol}`, ''];
   if (!modelDirs.length) {
     lines.push(`No trained models under ${path.join(path.relative(process.cwd(), o.modelsRoot), protocol)}/ yet (train with \`ecg-edge train --protocol ${protocol} ...\`).`, '');
@@ -239,6 +241,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     if (!inputsBySpec.has(specKey)) inputsBySpec.set(specKey, setInputs(ev.set, clf.spec.input));
     const probs: ProbMatrix = { n: ev.probs.n, C: ev.probs.C, data: ev.probs.data };
     probsByDir.set(dir, probs);
+    if (memberOnly.has(dir)) continue;
     const info = modelInfo(dir);
     const r = resultFrom(info, probs, ev.labels);
     log(`report: ${protocol} ${info.name}: accuracy ${pct(r.metrics.accuracy)} %, macro F1 ${f3(r.metrics.macroF1)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
