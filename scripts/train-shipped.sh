@@ -8,7 +8,7 @@
 #   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|cv|seeds|finish|all]   (default all)
 #
 # `train` writes to $RUNS (default .cache/runs), `finish` copies the runs into models/, exports and reports.
-# `cv` trains the DS1 cross-validation models (cnn-focal and cnn-lstm-focal, folds 1-4, `--fold k`, about 1 hour);
+# `cv` trains the DS1 cross-validation models (four recipes × folds 1-4, `--fold k`, about 1 hour);
 # `finish` ships them under models/inter-patient/cv/ and builds the default inter-patient ensemble from them.
 # `seeds` (not part of `all`) retrains cnn-lstm-focal with seeds 2 and 3 and scores them on DS2 for the report's
 # seed spread (docs/ablation/inter-patient/seeds/); run it before `finish`.
@@ -29,7 +29,7 @@ INTRA_FULL="--epochs,14,--n-per-epoch,0,--weighting,none,--dropout,0.2,--noise,0
 INTRA_RUNS="cnn:cnn:$INTRA_FULL cnn-lstm:cnn-lstm:--epochs,12,--n-per-epoch,20000 cnn-lstm-attention:cnn-lstm-attention:$INTRA_FULL resnet:resnet:--epochs,12,--n-per-epoch,20000"
 MEMBERS="cnn cnn-lstm cnn-lstm-attention resnet"
 # DS1 cross-validation: name:arch:extra flags, each trained with --fold 1..4 (INTER_ARGS as above)
-CV_RUNS="cnn-focal:cnn:--loss,focal cnn-lstm-focal:cnn-lstm:--loss,focal"
+CV_RUNS="cnn-focal:cnn:--loss,focal cnn-lstm-focal:cnn-lstm:--loss,focal cnn-lstm-focal-ema:cnn-lstm:--loss,focal,--ema,0.997 cnn-lstm:cnn-lstm:"
 FOLDS="1 2 3 4"
 
 chain() { # protocol args runs
@@ -94,8 +94,9 @@ if [[ $step == finish || $step == all ]]; then
     $CLI ensemble build --protocol "$proto" --pick best-per-arch --method top2-weighted --out "models/$proto/ensemble.json"
     $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
     if [[ $proto == inter-patient ]]; then
-      # the cross-validation ensemble (the inter-patient default): the 8 fold models averaged, with per-class offsets
-      # fitted on their out-of-fold DS1 predictions; the best-per-arch ensemble above is kept under its own name
+      # the cross-validation ensemble (the inter-patient default): of the CV recipes, those chosen greedily on their
+      # out-of-fold DS1 score, their fold models averaged, with per-class offsets fitted out of fold; the
+      # best-per-arch ensemble above is kept under its own name
       mv "models/$proto/ensemble.json" "models/$proto/ensemble-best-per-arch.json"
       mv "models/$proto/ensemble-test-report.json" "models/$proto/ensemble-best-per-arch-test-report.json"
       cv=""
@@ -109,7 +110,7 @@ if [[ $step == finish || $step == all ]]; then
           cv+="$dst,"
         done
       done
-      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --calibrate held-out --out "models/$proto/ensemble.json"
+      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --out "models/$proto/ensemble.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
       members=$(for m in $MEMBERS; do printf 'models/%s/%s,' "$proto" "$m"; done)
       $CLI ensemble build --protocol "$proto" --members "${members%,}" --method top2-weighted --out "models/$proto/ensemble-4arch.json"

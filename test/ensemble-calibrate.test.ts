@@ -94,3 +94,29 @@ describe.skipIf(!DATA)('ensemble build --calibrate held-out on MIT-BIH (needs EC
     expect(r.stderr).toMatch(/overlapping DS1 records \(record 108 .*--fold 1\.\.4/);
   }, 120_000);
 });
+
+describe('recipe selection on held-out predictions', () => {
+  it('adds recipes greedily while the averaged score improves, then stops', async () => {
+    const { selectRecipes, recipeOf } = await import('../src/train/ensemble/held-out.js');
+    const labels = Array.from({ length: 100 }, (_, i) => (i % 2));
+    // A is right (0.9) on beats 0..69 and wrong (0.6 on the other class) on 70..99; B the reverse; C always wrong
+    const row = (right: boolean, conf: number, l: number) => (right === (l === 1) ? [1 - conf, conf] : [conf, 1 - conf]);
+    const A = probMatrix(labels.map((l, i) => (i < 70 ? row(true, 0.9, l) : row(false, 0.6, l))));
+    const B = probMatrix(labels.map((l, i) => (i < 70 ? row(false, 0.6, l) : row(true, 0.9, l))));
+    const Cw = probMatrix(labels.map((l) => row(false, 0.99, l)));
+    const accuracy = (m: ProbMatrix) => Array.from(argmaxRows(m)).filter((p, i) => p === labels[i]).length / labels.length;
+    const sel = selectRecipes(new Map([['b', B], ['c', Cw], ['a', A]]), accuracy);
+    expect(sel.alone).toEqual([{ recipe: 'b', score: 0.3 }, { recipe: 'c', score: 0 }, { recipe: 'a', score: 0.7 }]);
+    // A alone 0.7; the mean of A and B is right everywhere (0.65 on the right class); C cannot improve on 1
+    expect(sel.steps).toEqual([{ recipe: 'a', score: 0.7 }, { recipe: 'b', score: 1 }]);
+    expect(() => selectRecipes(new Map([['a', A], ['x', probMatrix([[1, 0]])]]), accuracy)).toThrow(/recipe x scores 1 held-out beats, a scores 100/);
+    expect(recipeOf('/m/cv/cnn-lstm-focal-fold3')).toBe('cnn-lstm-focal');
+    expect(recipeOf('cnn-focal')).toBe('cnn-focal');
+  });
+
+  it('--pick held-out needs --method average', async () => {
+    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--pick', 'held-out', '--method', 'top2-weighted', '--out', path.join(tmpdir(), 'never.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--pick held-out averages the chosen recipes: use --method average/);
+  });
+});

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { engineOption, mitdbOption } from '../train-args.js';
-import type { CalibrationInfo } from '../../train/ensemble/index.js';
+import type { CalibrationInfo, EnsembleManifest, ProbMatrix } from '../../train/ensemble/index.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
                              [--calibrate none|held-out] [--out FILE]
@@ -13,7 +13,10 @@ const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-pat
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
   --pick P         all (default): every member | best-per-arch: of the members with the same architecture, only the
-                   one with the best validation score (a choice made on validation data only)
+                   one with the best validation score (a choice made on validation data only) | held-out: the
+                   members are DS1-fold models (train --fold 1..4), grouped into recipes by name (cnn-focal-fold3 →
+                   cnn-focal); recipes are added greedily while the held-out score of their average improves
+                   (needs --method average; with --calibrate held-out each candidate is scored with its offsets)
   --method M       top2-weighted (default; the paper's Top-2-weighted ensemble) | average | weighted-average
   --calibrate C    none (default) | held-out: choose a log-space offset per class (a prior shift before the
                    argmax) that maximizes the selection score (macro F1 over classes with ≥ 20 beats) on the
@@ -52,7 +55,8 @@ export const ensembleCommand: CommandSpec = {
     const calibrate = o.calibrate ?? 'none';
     if (calibrate !== 'none' && calibrate !== 'held-out') throw new CliError(`unknown --calibrate '${calibrate}': choose none or held-out`);
     const pick = o.pick ?? 'all';
-    if (pick !== 'all' && pick !== 'best-per-arch') throw new CliError(`unknown --pick '${pick}': choose all or best-per-arch`);
+    if (pick !== 'all' && pick !== 'best-per-arch' && pick !== 'held-out') throw new CliError(`unknown --pick '${pick}': choose all, best-per-arch or held-out`);
+    if (pick === 'held-out' && method !== 'average') throw new CliError('--pick held-out averages the chosen recipes: use --method average');
     const all = members.map((d) => {
       const mf = path.join(d, 'metrics.json');
       if (!fs.existsSync(mf)) throw new CliError(`member ${d} has no metrics.json (its validation score is the weight)`);
@@ -64,21 +68,54 @@ export const ensembleCommand: CommandSpec = {
     });
     const bestOfArch = new Map<string, (typeof all)[number]>();
     for (const s of all) if (!(s.weight <= (bestOfArch.get(s.arch)?.weight ?? -1))) bestOfArch.set(s.arch, s);
-    const specs = pick === 'all' ? all : all.filter((s) => bestOfArch.get(s.arch) === s);
+    let specs = pick === 'best-per-arch' ? all.filter((s) => bestOfArch.get(s.arch) === s) : all;
     const classes = ['N', 'S', 'V', 'F', 'Q'];
+    const base = path.dirname(out);
+    const proto = protocol as 'inter-patient' | 'intra-patient';
     let calibration: { classOffsets: number[]; calibration: CalibrationInfo } | undefined;
-    if (calibrate === 'held-out') {
+    let selection: EnsembleManifest['selection'];
+    if (calibrate === 'held-out' || pick === 'held-out') {
       const db = mitdbOption(o.db);
       const { initEngine } = await import('../../train/engine.js');
+      await initEngine(engineOption(o.engine), { quiet: true });
+    }
+    if (pick === 'held-out') {
+      const { heldOutProbs, recipeOf, selectRecipes } = await import('../../train/ensemble/held-out.js');
+      const { fitClassOffsets } = await import('../../train/ensemble/calibrate.js');
+      const { classificationMetrics, selectionScore } = await import('../../train/report/metrics.js');
+      const db = mitdbOption(o.db);
+      const recipes = new Map<string, typeof specs>();
+      for (const s of specs) recipes.set(recipeOf(s.model), [...(recipes.get(recipeOf(s.model)) ?? []), s]);
+      const probs = new Map<string, ProbMatrix>();
+      let labels: Int8Array | undefined;
+      for (const [name, list] of recipes) {
+        const h = await heldOutProbs(list.map((s) => path.resolve(base, s.model)), list.map(() => 1), 'average', proto, db);
+        if (labels && (labels.length !== h.labels.length || labels.some((l, i) => l !== h.labels[i]))) throw new CliError(`recipe ${name} was validated on other records than ${[...recipes.keys()][0]}: --pick held-out needs every recipe trained on the same folds`);
+        labels = h.labels;
+        probs.set(name, h.probs);
+      }
+      const score = calibrate === 'held-out'
+        ? (m: ProbMatrix) => fitClassOffsets(m, labels!, classes).after
+        : (m: ProbMatrix) => {
+            const pred = new Int32Array(m.n);
+            for (let i = 0; i < m.n; i++) for (let c = 1; c < m.C; c++) if (m.data[i * m.C + c]! > m.data[i * m.C + pred[i]!]!) pred[i] = c;
+            return selectionScore(classificationMetrics(labels!.filter((l) => l >= 0), pred.filter((_, i) => labels![i]! >= 0), classes));
+          };
+      const sel = selectRecipes(probs, score);
+      selection = { method: `greedy forward selection of recipes on the held-out selection score${calibrate === 'held-out' ? ' (with class offsets)' : ''}`, ...sel };
+      const keep = new Set(sel.steps.map((s) => s.recipe));
+      specs = specs.filter((s) => keep.has(recipeOf(s.model)));
+      console.error(`ensemble: held-out score alone ${sel.alone.map((a) => `${a.recipe} ${a.score.toFixed(4)}`).join(', ')}; chosen ${sel.steps.map((s) => `${s.recipe} → ${s.score.toFixed(4)}`).join(', ')}`);
+    }
+    if (calibrate === 'held-out') {
+      const db = mitdbOption(o.db);
       const { heldOutProbs } = await import('../../train/ensemble/held-out.js');
       const { fitClassOffsets } = await import('../../train/ensemble/calibrate.js');
-      await initEngine(engineOption(o.engine), { quiet: true });
-      const base = path.dirname(out);
-      const held = await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, protocol as 'inter-patient' | 'intra-patient', db);
+      const held = await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, proto, db);
       const fit = fitClassOffsets(held.probs, held.labels, classes);
       calibration = { classOffsets: fit.offsets, calibration: { method: 'held-out', data: held.data, beats: fit.beats, fitted: fit.fitted, before: fit.before, after: fit.after } };
     }
-    writeManifest(out, { format: 'ecg-edge-ensemble', version: calibration ? 2 : 1, protocol, method, classes, members: specs, ...(calibration ?? {}), created: new Date().toISOString() });
+    writeManifest(out, { format: 'ecg-edge-ensemble', version: calibration ? 2 : 1, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
     console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}) }));
     return 0;
   },

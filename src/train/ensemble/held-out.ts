@@ -38,7 +38,8 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
     seen.set(r, key);
   }
   const parts: { probs: ProbMatrix; labels: Int8Array }[] = [];
-  for (const [, g] of groups) {
+  // folds in a fixed order (by their records), so that the beats of two ensembles over the same folds line up
+  for (const [, g] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     const clfs = [];
     for (const k of g.members) clfs.push(await loadClassifier(memberDirs[k]!));
     const spec = clfs[0]!.spec.input;
@@ -57,4 +58,52 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
   for (const p of parts) { data.set(p.probs.data, o * C); labels.set(p.labels, o); o += p.probs.n; }
   const recs = [...seen.keys()].sort();
   return { probs: { n, C, data }, labels, data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
+}
+
+/** A training recipe's name: the model folder's name without its fold suffix (cnn-focal-fold3 → cnn-focal). */
+export function recipeOf(dir: string): string {
+  return path.basename(dir).replace(/-fold\d+$/, '');
+}
+
+export interface RecipeSelection {
+  /** Recipes in the order they were added, each with the ensemble's held-out score once it was added. */
+  steps: { recipe: string; score: number }[];
+  /** Every recipe's held-out score alone. */
+  alone: { recipe: string; score: number }[];
+}
+
+/**
+ * Greedy forward selection of training recipes on held-out predictions (the probabilities of each recipe averaged
+ * over its members, every recipe covering the same folds): starting from none, add the recipe that most improves
+ * `score` of the averaged ensemble; stop when no recipe improves it.
+ */
+export function selectRecipes(byRecipe: Map<string, ProbMatrix>, score: (m: ProbMatrix) => number): RecipeSelection {
+  const names = [...byRecipe.keys()];
+  const mats = names.map((n) => byRecipe.get(n)!);
+  const { n, C } = mats[0]!;
+  mats.forEach((m, k) => {
+    if (m.n !== n || m.C !== C) throw new Error(`recipe ${names[k]} scores ${m.n} held-out beats, ${names[0]} scores ${n}: every recipe needs a model for each fold`);
+  });
+  const mean = (idx: number[]): ProbMatrix => {
+    const data = new Float32Array(n * C);
+    for (const k of idx) { const d = mats[k]!.data; for (let j = 0; j < d.length; j++) data[j] += d[j]! / idx.length; }
+    return { n, C, data };
+  };
+  const alone = names.map((recipe, k) => ({ recipe, score: score(mats[k]!) }));
+  const chosen: number[] = [];
+  const steps: { recipe: string; score: number }[] = [];
+  let best = -Infinity;
+  for (;;) {
+    let pick = -1, pickScore = best;
+    for (let k = 0; k < names.length; k++) {
+      if (chosen.includes(k)) continue;
+      const s = chosen.length ? score(mean([...chosen, k])) : alone[k]!.score;
+      if (s > pickScore + 1e-9) { pick = k; pickScore = s; }
+    }
+    if (pick < 0) break;
+    chosen.push(pick);
+    best = pickScore;
+    steps.push({ recipe: names[pick]!, score: pickScore });
+  }
+  return { steps, alone };
 }

@@ -147,6 +147,8 @@ export interface EnsembleManifest {
   /** Version 2: log-space offset per class added to the combined scores before the argmax (see calibrate.ts). */
   classOffsets?: number[];
   calibration?: CalibrationInfo;
+  /** How the members were chosen when `ensemble build --pick held-out` chose them (see held-out.ts). */
+  selection?: { method: string; alone: { recipe: string; score: number }[]; steps: { recipe: string; score: number }[] };
   created?: string;
   notes?: string;
 }
