@@ -29,7 +29,7 @@ INTRA_FULL="--epochs,14,--n-per-epoch,0,--weighting,none,--dropout,0.2,--noise,0
 INTRA_RUNS="cnn:cnn:$INTRA_FULL cnn-lstm:cnn-lstm:--epochs,12,--n-per-epoch,20000 cnn-lstm-attention:cnn-lstm-attention:$INTRA_FULL resnet:resnet:--epochs,12,--n-per-epoch,20000"
 MEMBERS="cnn cnn-lstm cnn-lstm-attention resnet"
 # DS1 cross-validation: name:arch:extra flags, each trained with --fold 1..4 (INTER_ARGS as above)
-CV_RUNS="cnn-focal:cnn:--loss,focal cnn-lstm-focal:cnn-lstm:--loss,focal cnn-lstm-focal-ema:cnn-lstm:--loss,focal,--ema,0.997 cnn-lstm:cnn-lstm:"
+CV_RUNS="cnn-focal:cnn:--loss,focal cnn-lstm-focal:cnn-lstm:--loss,focal cnn-lstm-focal-ema:cnn-lstm:--loss,focal,--ema,0.997 cnn-lstm:cnn-lstm: cnn-lstm-focal-seed2:cnn-lstm:--loss,focal,--seed,2"
 FOLDS="1 2 3 4"
 
 chain() { # protocol args runs
