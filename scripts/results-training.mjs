@@ -121,9 +121,13 @@ if (existsSync(cvDir)) {
   if (man.calibration) {
     const c = man.calibration;
     lines.push('', `The default inter-patient ensemble (\`models/inter-patient/ensemble.json\`, ${man.method} of the ${man.members.length} fold models) adds`,
-      `per-class offsets (log scale) ${man.classes.map((k, i) => `${k} ${man.classOffsets[i].toFixed(2)}`).join(', ')}, fitted on ${c.beats} ${c.data}`,
+      `per-class offsets (log scale) ${man.classes.map((k, i) => `${k} ${man.classOffsets[i].toFixed(2)}`).join(', ')}, fitted on ${c.beats} beats, ${c.data}`,
       `(classes fitted: ${c.fitted.join(', ')}): selection score (macro F1 over classes with ≥ 20 beats) ${f3(c.before)} without, ${f3(c.after)} with the`,
       'offsets, out of fold. DS2 was not used for any of it.', '');
+    if (man.selection) {
+      lines.push(`Recipes (\`ensemble build --pick held-out\`): out-of-fold selection score with offsets, each alone: ${man.selection.alone.map((a) => `${a.recipe} ${f3(a.score)}`).join(', ')};`,
+        `chosen greedily: ${man.selection.steps.map((st) => `${st.recipe} (${f3(st.score)})`).join(', then ')}; no other recipe raised the score of the average.`, '');
+    }
   } else lines.push('');
 }
 
