@@ -65,7 +65,7 @@ describe('gan / ensemble / report commands: usage errors', () => {
       expect(r.code).toBe(0);
       expect(JSON.parse(fs.readFileSync('b.json', 'utf8')).members.map((x: { model: string }) => x.model)).toEqual(['m2', 'm3']);
       r = await run(['ensemble', 'build', '--protocol', 'inter-patient', '--members', 'm1', '--pick', 'best']);
-      expect(r.err).toMatch(/unknown --pick 'best': choose all or best-per-arch/);
+      expect(r.err).toMatch(/unknown --pick 'best': choose all, best-per-arch or held-out/);
     } finally {
       process.chdir(cwd);
     }
