@@ -335,28 +335,20 @@ export interface QuantizeOptions {
   log?: (s: string) => void;
 }
 
-/** Quantizes `model` with activation ranges from `calib` (training beats only) into .ecgm bytes. */
-export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, calib: Calibration, opts: QuantizeOptions = {}): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
-  const { nodes, beat, rr, logits } = buildGraph(model, opts.fuseResidual !== false);
-  const widen = opts.widen ?? {};
-  for (const [name, f] of Object.entries(widen)) {
-    if (!(f > 0 && Number.isFinite(f))) throw new Error(`widen ${name}: the factor must be a positive number, got ${f}`);
-    const ok = name === 'rr' || nodes.some((n) => n.outLayer === name && n.kind !== 'input' && n.kind !== 'softmax' && n.kind !== 'lstm');
-    if (!ok) throw new Error(`widen: '${name}' is not an int8 activation of this model (use 'rr' or a name from the export report's ranges)`);
-  }
-  const wf = (name: string) => widen[name] ?? 1;
-  const candidates = wideCandidates(nodes);
-  const wide = new Set<Node>();
-  for (const name of opts.int16 ?? []) {
-    const g = candidates.get(name);
-    if (!g) throw new Error(`int16: '${name}' cannot be kept at 16 bits in this model (candidates, earliest first: ${[...candidates.keys()].join(', ') || 'none'})`);
-    wide.add(g[0]!);
-  }
+/** Calibration statistics of the float model on the calibration beats; they do not depend on the 8/16-bit choice,
+ *  so quantizeAuto computes them once for all its steps. */
+interface ProbeStats {
+  /** Per probed node (probe order): output range, clip samples, per-channel sums and counts. */
+  lo: Float64Array; hi: Float64Array; samples: number[][]; chSum: Float64Array[]; chCount: Float64Array;
+  rrLo: number; rrHi: number; bLo: number; bHi: number; beatSum: Float64Array;
+  /** Inputs of each LSTM (by probe index) over the first calibration beats. */
+  lstmInputs: Map<number, Float32Array[]>;
+}
+
+async function probeStats(model: tf.LayersModel, probe: Node[], logits: Node, calib: Calibration, spec: ModelSpec, opts: QuantizeOptions): Promise<ProbeStats> {
   const T = spec.input.length;
   const CH = spec.input.channels?.length ?? 1; // beat input [T, CH]
   const nRR = spec.input.rr.features.length;
-  // ---- calibration: ranges of every node output (the fused group's last tfjs layer)
-  const probe = nodes.filter((n) => n.kind !== 'input' && n.kind !== 'softmax');
   const layerOut = (name: string) => {
     const base = name.endsWith('/logits') ? name.slice(0, -7) : name;
     return model.getLayer(base);
@@ -370,7 +362,7 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       outputs.push(linear.apply(inboundOf(logitsDense)[0]!.output as tf.SymbolicTensor) as tf.SymbolicTensor);
     } else outputs.push(layerOut(n.outLayer).output as tf.SymbolicTensor);
   }
-  const lstmInputs = new Map<Node, Float32Array[]>();
+  const lstmInputs = new Map<number, Float32Array[]>();
   const probeModel = tf.model({ inputs: model.inputs, outputs });
   const lo = new Float64Array(probe.length).fill(Infinity), hi = new Float64Array(probe.length).fill(-Infinity);
   const clip = opts.clip ?? 0;
@@ -409,12 +401,40 @@ export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, cali
       const k = probe.indexOf(src);
       const d = k >= 0 ? (outs[k]!.dataSync() as Float32Array) : null;
       if (!d) throw new Error(`LSTM ${n.layer.name}: its input is not a probed layer`);
-      const arr = lstmInputs.get(n) ?? [];
+      const arr = lstmInputs.get(probe.indexOf(n)) ?? [];
       arr.push(Float32Array.from(d));
-      lstmInputs.set(n, arr);
+      lstmInputs.set(probe.indexOf(n), arr);
     }
     tf.dispose(outs);
   }
+  return { lo, hi, samples, chSum, chCount, rrLo, rrHi, bLo, bHi, beatSum, lstmInputs };
+}
+
+/** Quantizes `model` with activation ranges from `calib` (training beats only) into .ecgm bytes. */
+export async function quantizeModel(model: tf.LayersModel, spec: ModelSpec, calib: Calibration, opts: QuantizeOptions = {}, cache?: { stats?: ProbeStats }): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
+  const { nodes, beat, rr, logits } = buildGraph(model, opts.fuseResidual !== false);
+  const widen = opts.widen ?? {};
+  for (const [name, f] of Object.entries(widen)) {
+    if (!(f > 0 && Number.isFinite(f))) throw new Error(`widen ${name}: the factor must be a positive number, got ${f}`);
+    const ok = name === 'rr' || nodes.some((n) => n.outLayer === name && n.kind !== 'input' && n.kind !== 'softmax' && n.kind !== 'lstm');
+    if (!ok) throw new Error(`widen: '${name}' is not an int8 activation of this model (use 'rr' or a name from the export report's ranges)`);
+  }
+  const wf = (name: string) => widen[name] ?? 1;
+  const candidates = wideCandidates(nodes);
+  const wide = new Set<Node>();
+  for (const name of opts.int16 ?? []) {
+    const g = candidates.get(name);
+    if (!g) throw new Error(`int16: '${name}' cannot be kept at 16 bits in this model (candidates, earliest first: ${[...candidates.keys()].join(', ') || 'none'})`);
+    wide.add(g[0]!);
+  }
+  const T = spec.input.length;
+  // ---- calibration: ranges of every node output (the fused group's last tfjs layer), computed once per cache
+  const probe = nodes.filter((n) => n.kind !== 'input' && n.kind !== 'softmax');
+  const st = cache?.stats ?? (await probeStats(model, probe, logits, calib, spec, opts));
+  if (cache) cache.stats = st;
+  const { lo, hi, samples, rrLo, rrHi, bLo, bHi, chSum, chCount, beatSum } = st;
+  const lstmInputs = new Map(probe.map((n, k) => [n, st.lstmInputs.get(k)!]));
+  const clip = opts.clip ?? 0;
   // Residual fusion: when both inputs of an Add are fusable convolutions, fuse the one with the wider calibrated
   // range: its 8-bit output would be the coarser, so keeping it in the accumulator saves the larger rounding error.
   for (const n of nodes) {
@@ -743,10 +763,11 @@ export async function quantizeAuto(model: tf.LayersModel, spec: ModelSpec, calib
   opts: QuantizeOptions & { target?: number } = {}): Promise<{ bytes: Uint8Array; report: QuantizeReport; steps: AutoStep[] }> {
   const target = opts.target ?? AUTO_INT16_TARGET;
   const steps: AutoStep[] = [];
-  let r = await quantizeModel(model, spec, calib, { ...opts, int16: [] });
+  const cache: { stats?: ProbeStats } = {};
+  let r = await quantizeModel(model, spec, calib, { ...opts, int16: [] }, cache);
   const cands = r.report.int16Candidates;
   for (let k = 0; ; k++) {
-    if (k > 0) r = await quantizeModel(model, spec, calib, { ...opts, int16: cands.slice(0, k) });
+    if (k > 0) r = await quantizeModel(model, spec, calib, { ...opts, int16: cands.slice(0, k) }, cache);
     const agreement = score(r.bytes);
     steps.push({ int16: cands.slice(0, k), agreement, bytes: r.bytes.length });
     opts.log?.(`int16 [${cands.slice(0, k).join(', ')}]: agreement on the training beats ${(100 * agreement).toFixed(3)} %`);
