@@ -39,7 +39,7 @@ describe('train --fold: DS1 cross-validation folds', () => {
   it('names the valid folds and the protocol they need', async () => {
     let r = await run([...base, '--fold', '5']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--fold must be 1\.\.4 \(DS1 cross-validation folds\), got 5/);
+    expect(r.err).toMatch(/--fold: fold 5 does not exist: choose 1\.\.4 \(DS1 cross-validation folds\)/);
     r = await run([...base, '--fold', '0']);
     expect(r.err).toMatch(/--fold must be an integer ≥ 1/);
     r = await run(['train', '--arch', 'cnn', '--protocol', 'intra-patient', '--fold', '1']);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../native/binding.js';
+import { INTER_VAL } from '../train/dataset/protocols.js';
 
 export interface DefaultModel {
   file: string;
@@ -14,7 +15,7 @@ export interface DefaultModel {
   score: number;
 }
 
-const FIXED_VAL = '108,114,116,220';
+const FIXED_VAL = [...INTER_VAL].sort().join(',');
 
 export function defaultInt8Model(protocol: 'inter-patient' | 'intra-patient' = 'inter-patient', root = path.join(packageRoot, 'models')): DefaultModel | null {
   const dir = path.join(root, protocol);

@@ -380,6 +380,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
   }
 
   const best = state.history.find((h) => h.epoch === state.bestEpoch);
+  const valRecords = cfg.records ? cfg.records.val : cfg.protocol === 'inter-patient' ? interValRecords(cfg.fold) : undefined;
   const metrics = {
     kind: 'ecg-edge-train-metrics',
     arch: cfg.arch,
@@ -396,7 +397,7 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     ...(cfg.fold ? { fold: cfg.fold } : {}),
     validation: {
       split: cfg.protocol === 'inter-patient' ? (cfg.fold ? `held-out DS1 records (fold ${cfg.fold})` : 'held-out DS1 records') : 'intra-patient validation beats',
-      ...(cfg.protocol === 'inter-patient' && !cfg.records ? { records: interValRecords(cfg.fold) } : cfg.records ? { records: cfg.records.val } : {}),
+      ...(valRecords ? { records: valRecords } : {}),
       score: state.bestScore,
       ...(best?.val ?? {}),
     },

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { engineOption, mitdbOption } from '../train-args.js';
 import type { CalibrationInfo, EnsembleManifest, ProbMatrix } from '../../train/ensemble/index.js';
+import type { HeldOut } from '../../train/ensemble/held-out.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
                              [--calibrate none|held-out] [--out FILE]
@@ -77,43 +78,25 @@ export const ensembleCommand: CommandSpec = {
     if (calibrate === 'held-out' || pick === 'held-out') {
       const db = mitdbOption(o.db);
       const { initEngine } = await import('../../train/engine.js');
+      const { heldOutProbs, pickRecipes, recipeOf } = await import('../../train/ensemble/held-out.js');
+      const { fitClassOffsets, heldOutScore } = await import('../../train/ensemble/calibrate.js');
       await initEngine(engineOption(o.engine), { quiet: true });
-    }
-    if (pick === 'held-out') {
-      const { heldOutProbs, recipeOf, selectRecipes } = await import('../../train/ensemble/held-out.js');
-      const { fitClassOffsets } = await import('../../train/ensemble/calibrate.js');
-      const { classificationMetrics, selectionScore } = await import('../../train/report/metrics.js');
-      const db = mitdbOption(o.db);
-      const recipes = new Map<string, typeof specs>();
-      for (const s of specs) recipes.set(recipeOf(s.model), [...(recipes.get(recipeOf(s.model)) ?? []), s]);
-      const probs = new Map<string, ProbMatrix>();
-      let labels: Int8Array | undefined;
-      for (const [name, list] of recipes) {
-        const h = await heldOutProbs(list.map((s) => path.resolve(base, s.model)), list.map(() => 1), 'average', proto, db);
-        if (labels && (labels.length !== h.labels.length || labels.some((l, i) => l !== h.labels[i]))) throw new CliError(`recipe ${name} was validated on other records than ${[...recipes.keys()][0]}: --pick held-out needs every recipe trained on the same folds`);
-        labels = h.labels;
-        probs.set(name, h.probs);
+      let held: HeldOut | undefined;
+      if (pick === 'held-out') {
+        const score = calibrate === 'held-out'
+          ? (m: ProbMatrix, labels: Int8Array) => fitClassOffsets(m, labels, classes).after
+          : (m: ProbMatrix, labels: Int8Array) => heldOutScore(m, labels, classes);
+        const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
+        specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
+        selection = { method: `greedy forward selection of recipes on the held-out selection score${calibrate === 'held-out' ? ' (with class offsets)' : ''}`, ...r.selection };
+        held = r.heldOut;
+        console.error(`ensemble: held-out score alone ${r.selection.alone.map((x) => `${x.recipe} ${x.score.toFixed(4)}`).join(', ')}; chosen ${r.selection.steps.map((x) => `${x.recipe} → ${x.score.toFixed(4)}`).join(', ')}`);
       }
-      const score = calibrate === 'held-out'
-        ? (m: ProbMatrix) => fitClassOffsets(m, labels!, classes).after
-        : (m: ProbMatrix) => {
-            const pred = new Int32Array(m.n);
-            for (let i = 0; i < m.n; i++) for (let c = 1; c < m.C; c++) if (m.data[i * m.C + c]! > m.data[i * m.C + pred[i]!]!) pred[i] = c;
-            return selectionScore(classificationMetrics(labels!.filter((l) => l >= 0), pred.filter((_, i) => labels![i]! >= 0), classes));
-          };
-      const sel = selectRecipes(probs, score);
-      selection = { method: `greedy forward selection of recipes on the held-out selection score${calibrate === 'held-out' ? ' (with class offsets)' : ''}`, ...sel };
-      const keep = new Set(sel.steps.map((s) => s.recipe));
-      specs = specs.filter((s) => keep.has(recipeOf(s.model)));
-      console.error(`ensemble: held-out score alone ${sel.alone.map((a) => `${a.recipe} ${a.score.toFixed(4)}`).join(', ')}; chosen ${sel.steps.map((s) => `${s.recipe} → ${s.score.toFixed(4)}`).join(', ')}`);
-    }
-    if (calibrate === 'held-out') {
-      const db = mitdbOption(o.db);
-      const { heldOutProbs } = await import('../../train/ensemble/held-out.js');
-      const { fitClassOffsets } = await import('../../train/ensemble/calibrate.js');
-      const held = await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, proto, db);
-      const fit = fitClassOffsets(held.probs, held.labels, classes);
-      calibration = { classOffsets: fit.offsets, calibration: { method: 'held-out', data: held.data, beats: fit.beats, fitted: fit.fitted, before: fit.before, after: fit.after } };
+      if (calibrate === 'held-out') {
+        held ??= await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, proto, db);
+        const fit = fitClassOffsets(held.probs, held.labels, classes);
+        calibration = { classOffsets: fit.offsets, calibration: { method: 'held-out', data: held.data, beats: fit.beats, fitted: fit.fitted, before: fit.before, after: fit.after } };
+      }
     }
     writeManifest(out, { format: 'ecg-edge-ensemble', version: calibration ? 2 : 1, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
     console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}) }));

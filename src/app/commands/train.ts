@@ -5,7 +5,7 @@ import { engineOption, mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { ARCHS, ARCH_NAMES, archByName } from '../../train/models/index.js';
 import { ENGINE_CHOICES } from '../../train/engine-choices.js';
-import { INTER_FOLDS, PROTOCOLS, checkProtocol } from '../../train/dataset/protocols.js';
+import { PROTOCOLS, checkProtocol, interValRecords } from '../../train/dataset/protocols.js';
 import { DEFAULTS, train } from '../../train/trainer.js';
 import { lossNames } from '../../train/losses/index.js';
 import { RR_FEATURE_NAMES, BEAT_CHANNEL_NAMES, type RRFeatureName, type BeatChannelName } from '../../train/spec.js';
@@ -84,7 +84,11 @@ export const trainCommand: CommandSpec = {
     const fold = o.fold === undefined ? undefined : int(o.fold as string, 'fold', 1, 1);
     if (fold !== undefined) {
       if (protocol !== 'inter-patient') throw new CliError('--fold needs --protocol inter-patient: the folds are DS1 records');
-      if (fold > INTER_FOLDS.length) throw new CliError(`--fold must be 1..${INTER_FOLDS.length} (DS1 cross-validation folds), got ${fold}`);
+      try {
+        interValRecords(fold);
+      } catch (e) {
+        throw new CliError(`--fold: ${(e as Error).message}`);
+      }
     }
     const loss = (o.loss as string | undefined) ?? DEFAULTS.loss;
     if (!lossNames().includes(loss)) throw new CliError(`unknown --loss '${loss}': choose one of ${lossNames().join(', ')}`);

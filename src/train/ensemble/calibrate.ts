@@ -6,7 +6,7 @@
 // the members that held its record out, so the choice rests on all of DS1 (944 S beats) instead of one small
 // validation split, and never on DS2.
 import { classificationMetrics, selectionScore } from '../report/metrics.js';
-import type { ProbMatrix } from './index.js';
+import { argmaxRows, type ProbMatrix } from './index.js';
 
 export interface ClassOffsetFit {
   /** Log-space offset per class (0 for the reference class and for classes too rare to fit). */
@@ -17,6 +17,14 @@ export interface ClassOffsetFit {
   /** Classes whose offset was fitted. */
   fitted: string[];
   beats: number;
+}
+
+/** The selection score of argmax(m) over the labelled beats (`labels` −1 = unlabelled, skipped). */
+export function heldOutScore(m: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[]): number {
+  const pred = argmaxRows(m);
+  const y: number[] = [], p: number[] = [];
+  for (let i = 0; i < m.n; i++) if (labels[i]! >= 0) { y.push(labels[i]!); p.push(pred[i]!); }
+  return selectionScore(classificationMetrics(y, p, classes));
 }
 
 /** Scores multiplied by exp(offset) per class, rows renormalized to sum 1. */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSplit, interValRecords, recordsSet, setInputs, type BeatSet, type Protocol } from '../dataset/index.js';
 import { loadClassifier } from '../classify.js';
-import { combine, type EnsembleMethod, type ProbMatrix } from './index.js';
+import { averageProbs, combine, type EnsembleMethod, type ProbMatrix } from './index.js';
 
 export interface HeldOut {
   probs: ProbMatrix;
@@ -75,20 +75,16 @@ export interface RecipeSelection {
 /**
  * Greedy forward selection of training recipes on held-out predictions (the probabilities of each recipe averaged
  * over its members, every recipe covering the same folds): starting from none, add the recipe that most improves
- * `score` of the averaged ensemble; stop when no recipe improves it.
+ * `score` of the averaged ensemble; stop when no recipe improves it. Also returns the chosen recipes' average.
  */
-export function selectRecipes(byRecipe: Map<string, ProbMatrix>, score: (m: ProbMatrix) => number): RecipeSelection {
+export function selectRecipes(byRecipe: Map<string, ProbMatrix>, score: (m: ProbMatrix) => number): RecipeSelection & { probs: ProbMatrix } {
   const names = [...byRecipe.keys()];
   const mats = names.map((n) => byRecipe.get(n)!);
   const { n, C } = mats[0]!;
   mats.forEach((m, k) => {
     if (m.n !== n || m.C !== C) throw new Error(`recipe ${names[k]} scores ${m.n} held-out beats, ${names[0]} scores ${n}: every recipe needs a model for each fold`);
   });
-  const mean = (idx: number[]): ProbMatrix => {
-    const data = new Float32Array(n * C);
-    for (const k of idx) { const d = mats[k]!.data; for (let j = 0; j < d.length; j++) data[j] += d[j]! / idx.length; }
-    return { n, C, data };
-  };
+  const mean = (idx: number[]): ProbMatrix => averageProbs(idx.map((k) => mats[k]!));
   const alone = names.map((recipe, k) => ({ recipe, score: score(mats[k]!) }));
   const chosen: number[] = [];
   const steps: { recipe: string; score: number }[] = [];
@@ -105,5 +101,33 @@ export function selectRecipes(byRecipe: Map<string, ProbMatrix>, score: (m: Prob
     best = pickScore;
     steps.push({ recipe: names[pick]!, score: pickScore });
   }
-  return { steps, alone };
+  return { steps, alone, probs: mean(chosen) };
+}
+
+/**
+ * `ensemble build --pick held-out`: groups the member folders into recipes (recipeOf), scores each recipe's
+ * members on their held-out data (averaged), and selects recipes greedily on `score`. Returns the chosen recipes,
+ * the selection steps and the held-out predictions of the chosen ensemble (the average over all its members, since
+ * each recipe has one member per fold).
+ */
+export async function pickRecipes(
+  memberDirs: string[],
+  protocol: Protocol,
+  db: string,
+  score: (m: ProbMatrix, labels: Int8Array) => number,
+): Promise<{ recipes: Set<string>; selection: RecipeSelection; heldOut: HeldOut }> {
+  const byRecipe = new Map<string, string[]>();
+  for (const d of memberDirs) byRecipe.set(recipeOf(d), [...(byRecipe.get(recipeOf(d)) ?? []), d]);
+  const probs = new Map<string, ProbMatrix>();
+  let first: HeldOut | undefined;
+  for (const [name, dirs] of byRecipe) {
+    const h = await heldOutProbs(dirs, dirs.map(() => 1), 'average', protocol, db);
+    if (first && (first.labels.length !== h.labels.length || first.labels.some((l, i) => l !== h.labels[i]) || first.data !== h.data)) {
+      throw new Error(`recipe ${name} was validated on other records than ${[...byRecipe.keys()][0]}: every recipe needs a model trained on each of the same folds`);
+    }
+    first ??= h;
+    probs.set(name, h.probs);
+  }
+  const { probs: chosen, ...selection } = selectRecipes(probs, (m) => score(m, first!.labels));
+  return { recipes: new Set(selection.steps.map((s) => s.recipe)), selection, heldOut: { probs: chosen, labels: first!.labels, data: first!.data } };
 }
