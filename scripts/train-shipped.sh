@@ -110,8 +110,17 @@ if [[ $step == finish || $step == all ]]; then
           cv+="$dst,"
         done
       done
-      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --out "models/$proto/ensemble.json"
+      # the default adds the S-vs-N gate on RR features and offsets for S and V: of the ways to fit that step,
+      # the one with the best leave-one-fold-out score on DS1 (node scripts/calibration-transfer.mjs)
+      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --sveb-gate rr --offsets S,V --out "models/$proto/ensemble.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
+      # the same members with offsets for every class and no gate (the default of session 4), and with the gate and
+      # offsets for every class, for comparison
+      picked=$(node -e 'const m=require("./models/'"$proto"'/ensemble.json");console.log(m.members.map(x=>"models/'"$proto"'/"+x.model).join(","))')
+      $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --out "models/$proto/ensemble-cv-no-gate.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-no-gate.json" --json > "models/$proto/ensemble-cv-no-gate-test-report.json"
+      $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --out "models/$proto/ensemble-cv-gate-all-offsets.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-gate-all-offsets.json" --json > "models/$proto/ensemble-cv-gate-all-offsets-test-report.json"
       members=$(for m in $MEMBERS; do printf 'models/%s/%s,' "$proto" "$m"; done)
       $CLI ensemble build --protocol "$proto" --members "${members%,}" --method top2-weighted --out "models/$proto/ensemble-4arch.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-4arch.json" --json > "models/$proto/ensemble-4arch-test-report.json"

@@ -53,7 +53,7 @@ describe('class offsets', () => {
     const { m } = underCallsS(3, 2, 0);
     const member = { predictProbs: () => m };
     const plain = await new Ensemble([member], [1], 'average').predictProbs(new Float32Array(0), 128, new Float32Array(0));
-    const shifted = await new Ensemble([member], [1], 'average', [0, 0.9, 0, 0, 0]).predictProbs(new Float32Array(0), 128, new Float32Array(0));
+    const shifted = await new Ensemble([member], [1], 'average', { classOffsets: [0, 0.9, 0, 0, 0] }).predictProbs(new Float32Array(0), 128, new Float32Array(0));
     expect(Array.from(argmaxRows(plain))).toEqual([0, 0, 0, 0, 0]);
     expect(Array.from(argmaxRows(shifted))).toEqual([0, 0, 0, 1, 1]);
     const base = { format: 'ecg-edge-ensemble', protocol: 'inter-patient', method: 'average', classes: CLASSES, members: [{ model: 'a', weight: 1 }] };
@@ -61,7 +61,8 @@ describe('class offsets', () => {
     expect(() => validateManifest({ ...base, version: 1, classOffsets: [0, 1, 0, 0, 0] })).toThrow(/"classOffsets" needs "version": 2/);
     expect(() => validateManifest({ ...base, version: 2 })).toThrow(/version 2 needs "classOffsets"/);
     expect(() => validateManifest({ ...base, version: 2, classOffsets: [0, 1] })).toThrow(/one finite number per class \(5\)/);
-    expect(() => validateManifest({ ...base, version: 3 })).toThrow(/reads versions 1 and 2/);
+    expect(() => validateManifest({ ...base, version: 3 })).toThrow(/version 3 needs "svebGate"/);
+    expect(() => validateManifest({ ...base, version: 4 })).toThrow(/reads versions 1 to 3/);
   });
 });
 

@@ -52,7 +52,7 @@ export async function loadClassifier(p: string): Promise<LoadedClassifier> {
     kind: 'ensemble',
     path: p,
     spec: spec0,
-    predictor: new Ensemble(loaded.map((l) => l.predictor), manifest.members.map((m) => m.weight), manifest.method, manifest.classOffsets),
+    predictor: new Ensemble(loaded.map((l) => l.predictor), manifest.members.map((m) => m.weight), manifest.method, { classOffsets: manifest.classOffsets, svebGate: manifest.svebGate }),
     members: loaded.length,
   };
 }

@@ -9,7 +9,7 @@ import type { CalibrationInfo, EnsembleManifest, ProbMatrix } from '../../train/
 import type { HeldOut } from '../../train/ensemble/held-out.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
-                             [--calibrate none|held-out] [--out FILE]
+                             [--calibrate none|held-out] [--sveb-gate none|rr] [--offsets all|none|LIST] [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
@@ -23,6 +23,15 @@ Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`
                    argmax) that maximizes the selection score (macro F1 over classes with ≥ 20 beats) on the
                    members' held-out beats: each member scores the data it was validated on, so members trained
                    with --fold 1..4 cover all of DS1 out of fold; never test data
+  --sveb-gate G    none (default) | rr: fit an S-vs-N gate, a logistic regression on the beat's RR features alone,
+                   on the same held-out beats (needs --calibrate held-out); for the beats the ensemble calls N or
+                   S, it splits their N+S probability between N and S. The offsets are then fitted on the gated
+                   probabilities of a leave-one-record-out run of the gate, whose effect the manifest records
+                   (version 3)
+  --offsets O      with --calibrate held-out: all (default; every class with ≥ 20 held-out beats) | none | a list
+                   such as S,V: the classes that get an offset. With DS1-fold members, the manifest also records
+                   what the whole fit (gate and offsets) does leave one fold out: fitted on three folds, scored on
+                   the fourth (calibration.acrossFolds), i.e. on patients it never saw
   --db DIR         MIT-BIH folder for --calibrate (default $ECG_EDGE_DATA/mitdb)
   --engine E       auto | node | wasm | cpu, for --calibrate (default auto)
   --out FILE       default models/<protocol>/ensemble.json
@@ -33,7 +42,7 @@ export const ensembleCommand: CommandSpec = {
   summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
     if (!a) return 0;
     const [sub] = a.positionals;
     if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
@@ -55,6 +64,13 @@ export const ensembleCommand: CommandSpec = {
     if (!members.length) throw new CliError(`no model folders under models/${protocol}/; train some with \`ecg-edge train\` or pass --members`);
     const calibrate = o.calibrate ?? 'none';
     if (calibrate !== 'none' && calibrate !== 'held-out') throw new CliError(`unknown --calibrate '${calibrate}': choose none or held-out`);
+    const gateKind = o['sveb-gate'] ?? 'none';
+    if (gateKind !== 'none' && gateKind !== 'rr') throw new CliError(`unknown --sveb-gate '${gateKind}': choose none or rr`);
+    if (gateKind === 'rr' && calibrate !== 'held-out') throw new CliError('--sveb-gate rr is fitted on held-out beats: add --calibrate held-out');
+    const offsetsArg = o.offsets ?? 'all';
+    const offsets: 'all' | 'none' | string[] = offsetsArg === 'all' || offsetsArg === 'none' ? offsetsArg : offsetsArg.split(',').map((c) => c.trim());
+    if (Array.isArray(offsets)) for (const c of offsets) if (!['S', 'V', 'F', 'Q'].includes(c)) throw new CliError(`--offsets: unknown class '${c}': list some of S, V, F, Q (N is the reference), or all, or none`);
+    if (o.offsets !== undefined && calibrate !== 'held-out') throw new CliError('--offsets chooses which classes --calibrate held-out fits: add --calibrate held-out');
     const pick = o.pick ?? 'all';
     if (pick !== 'all' && pick !== 'best-per-arch' && pick !== 'held-out') throw new CliError(`unknown --pick '${pick}': choose all, best-per-arch or held-out`);
     if (pick === 'held-out' && method !== 'average') throw new CliError('--pick held-out averages the chosen recipes: use --method average');
@@ -73,8 +89,9 @@ export const ensembleCommand: CommandSpec = {
     const classes = ['N', 'S', 'V', 'F', 'Q'];
     const base = path.dirname(out);
     const proto = protocol as 'inter-patient' | 'intra-patient';
-    let calibration: { classOffsets: number[]; calibration: CalibrationInfo } | undefined;
+    let calibration: { classOffsets?: number[]; calibration: CalibrationInfo } | undefined;
     let selection: EnsembleManifest['selection'];
+    let svebGate: EnsembleManifest['svebGate'];
     if (calibrate === 'held-out' || pick === 'held-out') {
       const db = mitdbOption(o.db);
       const { initEngine } = await import('../../train/engine.js');
@@ -84,7 +101,7 @@ export const ensembleCommand: CommandSpec = {
       let held: HeldOut | undefined;
       if (pick === 'held-out') {
         const score = calibrate === 'held-out'
-          ? (m: ProbMatrix, labels: Int8Array) => fitClassOffsets(m, labels, classes).after
+          ? (m: ProbMatrix, labels: Int8Array) => (offsets === 'none' ? heldOutScore(m, labels, classes) : fitClassOffsets(m, labels, classes, offsets === 'all' ? {} : { only: offsets }).after)
           : (m: ProbMatrix, labels: Int8Array) => heldOutScore(m, labels, classes);
         const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
         specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
@@ -94,12 +111,28 @@ export const ensembleCommand: CommandSpec = {
       }
       if (calibrate === 'held-out') {
         held ??= await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, proto, db);
-        const fit = fitClassOffsets(held.probs, held.labels, classes);
-        calibration = { classOffsets: fit.offsets, calibration: { method: 'held-out', data: held.data, beats: fit.beats, fitted: fit.fitted, before: fit.before, after: fit.after } };
+        const { fitDecision, acrossFolds } = await import('../../train/ensemble/decision.js');
+        const recipe = { gate: gateKind === 'rr', offsets };
+        const d = fitDecision(held, classes, recipe);
+        svebGate = d.svebGate;
+        if (svebGate) {
+          const x = svebGate.fit.outOfRecord!;
+          console.error(`ensemble: S-vs-N gate on ${svebGate.fit.nBeats} N and ${svebGate.fit.sBeats} S held-out beats; leave one record out, S F1 ${x.before.f1.toFixed(3)} → ${x.after.f1.toFixed(3)} (Se ${(100 * x.before.se).toFixed(1)} → ${(100 * x.after.se).toFixed(1)} %, +P ${(100 * x.before.ppv).toFixed(1)} → ${(100 * x.after.ppv).toFixed(1)} %)`);
+        }
+        const across = acrossFolds(held, classes, recipe);
+        if (across) console.error(`ensemble: leave one fold out (${across.folds} folds), selection score ${across.before.toFixed(4)} → ${across.after.toFixed(4)}; F1 per class ${across.f1Before.map((v) => v?.toFixed(3) ?? '–').join(' ')} → ${across.f1After.map((v) => v?.toFixed(3) ?? '–').join(' ')}`);
+        calibration = {
+          ...(d.classOffsets ? { classOffsets: [...d.classOffsets] } : {}),
+          calibration: {
+            method: 'held-out', data: held.data, beats: held.labels.filter((l) => l >= 0).length, fitted: d.offsetFit?.fitted ?? [],
+            before: d.before, after: d.after, ...(d.gated !== undefined ? { gated: d.gated } : {}), ...(across ? { acrossFolds: across } : {}),
+          },
+        };
       }
     }
-    writeManifest(out, { format: 'ecg-edge-ensemble', version: calibration ? 2 : 1, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
-    console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}) }));
+    const version = svebGate ? 3 : calibration?.classOffsets ? 2 : 1;
+    writeManifest(out, { format: 'ecg-edge-ensemble', version, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(svebGate ? { svebGate } : {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
+    console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}), ...(svebGate ? { svebGate: { features: svebGate.features, fit: svebGate.fit } } : {}) }));
     return 0;
   },
 };

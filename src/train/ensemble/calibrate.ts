@@ -19,12 +19,21 @@ export interface ClassOffsetFit {
   beats: number;
 }
 
-/** The selection score of argmax(m) over the labelled beats (`labels` −1 = unlabelled, skipped). */
-export function heldOutScore(m: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[]): number {
+function heldOutMetrics(m: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[]) {
   const pred = argmaxRows(m);
   const y: number[] = [], p: number[] = [];
   for (let i = 0; i < m.n; i++) if (labels[i]! >= 0) { y.push(labels[i]!); p.push(pred[i]!); }
-  return selectionScore(classificationMetrics(y, p, classes));
+  return classificationMetrics(y, p, classes);
+}
+
+/** The selection score of argmax(m) over the labelled beats (`labels` −1 = unlabelled, skipped). */
+export function heldOutScore(m: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[]): number {
+  return selectionScore(heldOutMetrics(m, labels, classes));
+}
+
+/** F1 per class of argmax(m) over the labelled beats, rounded to 4 digits (null for a class never seen or called). */
+export function heldOutF1(m: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[]): (number | null)[] {
+  return heldOutMetrics(m, labels, classes).perClass.map((c) => (c.f1 === null || Number.isNaN(c.f1) ? null : Math.round(c.f1 * 10000) / 10000));
 }
 
 /** Scores multiplied by exp(offset) per class, rows renormalized to sum 1. */
@@ -43,15 +52,17 @@ export function applyClassOffsets(m: ProbMatrix, offsets: readonly number[]): Pr
 /**
  * Chooses offsets that maximize the selection score of argmax(log p + b) against `labels` (−1 = unlabelled, skipped):
  * coordinate ascent over a grid, class by class, until a round changes nothing. Class 0 (N) is the reference;
- * classes with fewer than `minBeats` labelled beats keep 0. Ties go to the offset closest to 0.
+ * classes with fewer than `minBeats` labelled beats, and classes not in `only` (when given), keep 0. Ties go to the
+ * offset closest to 0.
  */
 export function fitClassOffsets(
   m: ProbMatrix,
   labels: ArrayLike<number>,
   classes: readonly string[],
-  opts: { minBeats?: number; range?: number; step?: number; rounds?: number } = {},
+  opts: { minBeats?: number; range?: number; step?: number; rounds?: number; only?: readonly string[] } = {},
 ): ClassOffsetFit {
   const { minBeats = 20, range = 3, step = 0.1, rounds = 4 } = opts;
+  for (const c of opts.only ?? []) if (!classes.includes(c) || c === classes[0]) throw new Error(`class offsets: cannot fit class '${c}': choose among ${classes.slice(1).join(', ')} (${classes[0]} is the reference)`);
   if (labels.length !== m.n) throw new Error(`class offsets: ${labels.length} labels for ${m.n} scored beats`);
   const keep: number[] = [];
   for (let i = 0; i < m.n; i++) if (labels[i]! >= 0) keep.push(i);
@@ -80,7 +91,7 @@ export function fitClassOffsets(
   const b = new Array<number>(C).fill(0);
   const before = score(b);
   let cur = before;
-  const fit = Array.from({ length: C }, (_, c) => c).filter((c) => c > 0 && support[c]! >= minBeats);
+  const fit = Array.from({ length: C }, (_, c) => c).filter((c) => c > 0 && support[c]! >= minBeats && (!opts.only || opts.only.includes(classes[c]!)));
   const steps = Math.round(range / step);
   for (let r = 0; r < rounds; r++) {
     let changed = false;

@@ -10,6 +10,14 @@ import { averageProbs, combine, type EnsembleMethod, type ProbMatrix } from './i
 export interface HeldOut {
   probs: ProbMatrix;
   labels: Int8Array;
+  /** The members' RR features of each beat (rrFeatures per row) and the index of its record (into `records`). */
+  rr: Float32Array;
+  rrFeatures: string[];
+  record: Int16Array;
+  records: string[];
+  /** The validation group (fold) of each beat, an index into `folds` (each fold's records; [] for intra-patient). */
+  fold: Int8Array;
+  folds: string[][];
   /** What was scored, e.g. 'held-out DS1 records 101,106,…'. */
   data: string;
 }
@@ -37,7 +45,8 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
     if (seen.has(r)) throw new Error(`members validated on overlapping DS1 records (record ${r} is in {${seen.get(r)}} and {${key}}): held-out calibration needs members grouped in disjoint folds, e.g. trained with --fold 1..4`);
     seen.set(r, key);
   }
-  const parts: { probs: ProbMatrix; labels: Int8Array }[] = [];
+  const parts: { probs: ProbMatrix; labels: Int8Array; rr: Float32Array; record: string[]; fold: string[] }[] = [];
+  let rrFeatures: string[] | undefined;
   // folds in a fixed order (by their records), so that the beats of two ensembles over the same folds line up
   for (const [, g] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     const clfs = [];
@@ -47,17 +56,30 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
       if (JSON.stringify(c.spec.input) !== JSON.stringify(spec)) throw new Error(`member ${memberDirs[g.members[i]!]} has a different input spec from ${memberDirs[g.members[0]!]}`);
     });
     const set: BeatSet = g.records ? await recordsSet(db, g.records, spec) : (await buildSplit(protocol, db, spec, ['val'])).val;
+    if (rrFeatures && JSON.stringify(rrFeatures) !== JSON.stringify(spec.rr.features)) throw new Error(`member ${memberDirs[g.members[0]!]} reads other RR features (${spec.rr.features.join(', ')}) than the other folds' members (${rrFeatures.join(', ')})`);
+    rrFeatures = [...spec.rr.features];
     const { beats, rr } = setInputs(set, spec);
     const probs = [];
     for (const c of clfs) probs.push(await c.predictor.predictProbs(beats, spec.length, rr));
-    parts.push({ probs: combine(method, probs, g.members.map((k) => weights[k]!)), labels: set.label });
+    parts.push({ probs: combine(method, probs, g.members.map((k) => weights[k]!)), labels: set.label, rr, record: Array.from(set.rec, (r) => set.records[r]!), fold: g.records ?? [] });
   }
-  const n = parts.reduce((s, p) => s + p.probs.n, 0), C = parts[0]!.probs.C;
-  const data = new Float32Array(n * C), labels = new Int8Array(n);
+  const n = parts.reduce((s, p) => s + p.probs.n, 0), C = parts[0]!.probs.C, F = rrFeatures!.length;
+  const data = new Float32Array(n * C), labels = new Int8Array(n), rr = new Float32Array(n * F), record = new Int16Array(n), fold = new Int8Array(n);
+  const records: string[] = [];
   let o = 0;
-  for (const p of parts) { data.set(p.probs.data, o * C); labels.set(p.labels, o); o += p.probs.n; }
+  for (const p of parts) {
+    data.set(p.probs.data, o * C);
+    labels.set(p.labels, o);
+    rr.set(p.rr, o * F);
+    fold.fill(parts.indexOf(p), o, o + p.probs.n);
+    p.record.forEach((name, k) => {
+      if (!records.includes(name)) records.push(name);
+      record[o + k] = records.indexOf(name);
+    });
+    o += p.probs.n;
+  }
   const recs = [...seen.keys()].sort();
-  return { probs: { n, C, data }, labels, data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
+  return { probs: { n, C, data }, labels, rr, rrFeatures: rrFeatures!, record, records, fold, folds: parts.map((p) => p.fold), data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
 }
 
 /** A training recipe's name: the model folder's name without its fold suffix (cnn-focal-fold3 → cnn-focal). */
@@ -129,5 +151,5 @@ export async function pickRecipes(
     probs.set(name, h.probs);
   }
   const { probs: chosen, ...selection } = selectRecipes(probs, (m) => score(m, first!.labels));
-  return { recipes: new Set(selection.steps.map((s) => s.recipe)), selection, heldOut: { probs: chosen, labels: first!.labels, data: first!.data } };
+  return { recipes: new Set(selection.steps.map((s) => s.recipe)), selection, heldOut: { ...first!, probs: chosen } };
 }

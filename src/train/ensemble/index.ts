@@ -12,6 +12,8 @@
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { applyClassOffsets } from './calibrate.js';
+import { applySvebGate, validateSvebGate, type SvebGate } from './sveb-gate.js';
+import type { AcrossFolds } from './decision.js';
 
 export const ENSEMBLE_METHODS = ['top2-weighted', 'average', 'weighted-average'] as const;
 export type EnsembleMethod = (typeof ENSEMBLE_METHODS)[number];
@@ -131,15 +133,22 @@ export interface CalibrationInfo {
   data: string;
   beats: number;
   fitted: string[];
-  /** Selection score on those beats without and with the offsets. */
+  /** Selection score on those beats without and with the offsets (and the S-vs-N gate, when there is one). */
   before: number;
   after: number;
+  /** With an S-vs-N gate: the score with the gate alone (leave one record out), before the offsets. */
+  gated?: number;
+  /** The same fit made without each cross-validation fold and scored on it (see decision.ts). */
+  acrossFolds?: AcrossFolds;
 }
 
 export interface EnsembleManifest {
   format: 'ecg-edge-ensemble';
-  /** 1, or 2 when the manifest holds class offsets (a version-1 reader would ignore them). */
-  version: 1 | 2;
+  /**
+   * 1; 2 when the manifest holds class offsets; 3 when it holds an S-vs-N gate (with or without offsets). A reader
+   * of a lower version would ignore them and predict differently, so it must refuse the file.
+   */
+  version: 1 | 2 | 3;
   protocol: string;
   method: EnsembleMethod;
   classes: string[];
@@ -147,6 +156,8 @@ export interface EnsembleManifest {
   /** Version 2: log-space offset per class added to the combined scores before the argmax (see calibrate.ts). */
   classOffsets?: number[];
   calibration?: CalibrationInfo;
+  /** Version 3: the S-vs-N gate on the RR features, applied before the offsets (see sveb-gate.ts). */
+  svebGate?: SvebGate;
   /** How the members were chosen when `ensemble build --pick held-out` chose them (see held-out.ts). */
   selection?: { method: string; alone: { recipe: string; score: number }[]; steps: { recipe: string; score: number }[] };
   created?: string;
@@ -168,7 +179,7 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
   const bad = (what: string) => new Error(`${where}: ${what}`);
   if (!m || typeof m !== 'object') throw bad('not a JSON object');
   if (m.format !== 'ecg-edge-ensemble') throw bad(`"format" must be "ecg-edge-ensemble", got ${JSON.stringify(m.format)}`);
-  if (m.version !== 1 && m.version !== 2) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 and 2`);
+  if (m.version !== 1 && m.version !== 2 && m.version !== 3) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 to 3: update ecg-edge to read it`);
   if (typeof m.protocol !== 'string') throw bad('"protocol" is missing');
   if (!ENSEMBLE_METHODS.includes(m.method as EnsembleMethod)) throw bad(`"method" must be one of ${ENSEMBLE_METHODS.join(', ')}, got ${JSON.stringify(m.method)}`);
   if (!Array.isArray(m.classes) || m.classes.length < 2) throw bad('"classes" must list the output classes');
@@ -179,11 +190,16 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
   });
   if (!m.members.some((mem) => mem.weight > 0)) throw bad('every member weight is 0');
   if (m.classOffsets !== undefined) {
-    if (m.version !== 2) throw bad('"classOffsets" needs "version": 2');
+    if (m.version === 1) throw bad('"classOffsets" needs "version": 2 (or 3 with an S-vs-N gate)');
     if (!Array.isArray(m.classOffsets) || m.classOffsets.length !== m.classes.length || !m.classOffsets.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw bad(`"classOffsets" must hold one finite number per class (${m.classes.length})`);
     }
   } else if (m.version === 2) throw bad('version 2 needs "classOffsets"');
+  if (m.svebGate !== undefined) {
+    if (m.version !== 3) throw bad('"svebGate" needs "version": 3');
+    validateSvebGate(m.svebGate, where);
+    if (m.classes[0] !== 'N' || m.classes[1] !== 'S') throw bad('"svebGate" needs classes N and S first');
+  } else if (m.version === 3) throw bad('version 3 needs "svebGate"');
   return m as EnsembleManifest;
 }
 
@@ -215,9 +231,21 @@ export interface ProbPredictor {
   predictProbs(beats: Float32Array, T: number, rr: Float32Array): Promise<ProbMatrix> | ProbMatrix;
 }
 
+/** What a manifest applies after combining its members: the S-vs-N gate, then the class offsets. */
+export interface EnsembleDecision {
+  classOffsets?: readonly number[];
+  svebGate?: SvebGate;
+}
+
+/** The combined probabilities after the manifest's gate and offsets; `rr` = the beats' RR features (model input). */
+export function decide(p: ProbMatrix, rr: Float32Array, d: EnsembleDecision): ProbMatrix {
+  const gated = d.svebGate ? applySvebGate(p, rr, d.svebGate) : p;
+  return d.classOffsets ? applyClassOffsets(gated, d.classOffsets) : gated;
+}
+
 /** An ensemble of predictors combined with a manifest's method and weights. */
 export class Ensemble implements ProbPredictor {
-  constructor(readonly members: ProbPredictor[], readonly weights: number[], readonly method: EnsembleMethod, readonly classOffsets?: readonly number[]) {
+  constructor(readonly members: ProbPredictor[], readonly weights: number[], readonly method: EnsembleMethod, readonly decision: EnsembleDecision = {}) {
     if (members.length !== weights.length) throw new Error(`Ensemble: ${members.length} members but ${weights.length} weights`);
   }
 
@@ -228,7 +256,6 @@ export class Ensemble implements ProbPredictor {
   }
 
   async predictProbs(beats: Float32Array, T: number, rr: Float32Array): Promise<ProbMatrix> {
-    const p = combine(this.method, await this.memberProbs(beats, T, rr), this.weights);
-    return this.classOffsets ? applyClassOffsets(p, this.classOffsets) : p;
+    return decide(combine(this.method, await this.memberProbs(beats, T, rr), this.weights), rr, this.decision);
   }
 }

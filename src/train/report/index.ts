@@ -12,8 +12,7 @@ import type { Protocol } from '../dataset/protocols.js';
 import { setInputs } from '../dataset/protocols.js';
 import { loadModel } from '../io.js';
 import { loadClassifier, evaluateClassifier, reportFromLabels } from '../classify.js';
-import { combine, argmaxRows, readManifest, isEnsembleManifest, type ProbMatrix, type EnsembleMethod } from '../ensemble/index.js';
-import { applyClassOffsets } from '../ensemble/calibrate.js';
+import { combine, decide, argmaxRows, readManifest, isEnsembleManifest, type ProbMatrix, type EnsembleMethod } from '../ensemble/index.js';
 import { gradcam } from '../gradcam/index.js';
 import { metricsFromConfusion, confusionMatrix, oneVsRestRoc, thinRoc, type ClassificationMetrics, type RocCurve } from './metrics.js';
 import { linePlot, matrixPlot, heatTraceGrid } from './svg.js';
@@ -36,6 +35,8 @@ export interface ModelInfo {
   method?: EnsembleMethod;
   /** Ensemble scored with its manifest's class offsets. */
   offsets?: boolean;
+  /** Ensemble scored with its manifest's S-vs-N gate. */
+  gate?: boolean;
   members?: string[];
 }
 
@@ -174,7 +175,7 @@ function modelRow(r: ModelResult): string {
   const m = r.metrics;
   const f1 = m.perClass.map((c) => f3(c.f1)).join(' | ');
   const auc = r.auc.map((a) => f3(a)).join(' / ');
-  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.offsets ? ', class offsets' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
+  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.gate ? ', S-vs-N gate' : ''}${i.offsets ? ', class offsets' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
   return `| ${i.name} | ${desc} | ${pct(m.accuracy)} | ${f3(m.macroF1)} | ${f3(m.weightedF1)} | ${f1} | ${pct(r.ec57.sveb.se)} / ${pct(r.ec57.sveb.ppv)} / ${f3(r.ec57.sveb.f1)} | ${pct(r.ec57.veb.se)} / ${pct(r.ec57.veb.ppv)} / ${f3(r.ec57.veb.f1)} | ${auc} |`;
 }
 
@@ -231,6 +232,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   let labels: Int8Array | null = null;
   // model inputs of the test beats per input spec (models of one protocol may differ in their inputs)
   const inputsBySpec = new Map<string, { beats: Float32Array; rr: Float32Array }>();
+  const specOf = new Map<string, string>();
   const inputsOf = new Map<string, { beats: Float32Array; rr: Float32Array; T: number }>();
   for (const dir of modelDirs) {
     const t0 = Date.now();
@@ -239,6 +241,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     labels ??= ev.labels;
     const specKey = JSON.stringify(clf.spec.input);
     if (!inputsBySpec.has(specKey)) inputsBySpec.set(specKey, setInputs(ev.set, clf.spec.input));
+    specOf.set(dir, specKey);
     const probs: ProbMatrix = { n: ev.probs.n, C: ev.probs.C, data: ev.probs.data };
     probsByDir.set(dir, probs);
     if (memberOnly.has(dir)) continue;
@@ -255,16 +258,18 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const methods: EnsembleMethod[] = [manifest.method, ...(['top2-weighted', 'average', 'weighted-average'] as EnsembleMethod[]).filter((m) => m !== manifest.method)];
     const base = path.basename(e, '.json');
     const memberNames = memberDirs.map((d) => path.basename(d));
-    // The manifest's own prediction (with its class offsets, when it has them), then the same members without
-    // offsets and with the other methods, for comparison.
-    if (manifest.classOffsets) {
-      const probs = applyClassOffsets(combine(manifest.method, members, weights), manifest.classOffsets);
-      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: true }, probs, labels!), figures: {} });
+    // The manifest's own prediction (with its S-vs-N gate and class offsets, when it has them), then the same
+    // members without them and with the other methods, for comparison.
+    const decided = Boolean(manifest.classOffsets || manifest.svebGate);
+    if (decided) {
+      const rr = inputsBySpec.get(specOf.get(memberDirs[0]!)!)!.rr;
+      const probs = decide(combine(manifest.method, members, weights), rr, manifest);
+      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate) }, probs, labels!), figures: {} });
     }
     for (const method of methods) {
       const probs = combine(method, members, weights);
       const own = method === manifest.method;
-      const name = own ? (manifest.classOffsets ? `${base} (${method}, no offsets)` : base) : `${base} (${method})`;
+      const name = own ? (decided ? `${base} (${method}, no ${manifest.svebGate ? 'gate, no offsets' : 'offsets'})` : base) : `${base} (${method})`;
       results.push({ ...resultFrom({ name, path: e, kind: 'ensemble', method, members: memberNames }, probs, labels!), figures: {} });
     }
   }
@@ -288,7 +293,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   if (ens.length) {
     lines.push('**Ensemble: Top-2-weighted vs probability averaging** (same members and validation weights):', '');
     lines.push('| ensemble | method | accuracy % | macro F1 | SVEB F1 | VEB F1 |', '|---|---|---|---|---|---|');
-    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.offsets ? ' + class offsets' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
+    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.gate ? ' + S-vs-N gate' : ''}${r.info.offsets ? ' + class offsets' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
     lines.push('');
   }
   const singles = results.filter((r) => r.info.kind === 'model');

@@ -1,0 +1,92 @@
+// What an ensemble manifest does after combining its members (the S-vs-N gate, then class offsets), fitted on
+// held-out predictions, and whether that fit transfers to other patients.
+//
+// `fitDecision` is the one procedure `ensemble build --calibrate held-out` runs: the gate (sveb-gate.ts) is fitted
+// on the held-out beats; the offsets (calibrate.ts) are fitted on the gate's leave-one-record-out probabilities, so
+// that no choice sees the gate's own fit.
+//
+// `acrossFolds` runs that procedure again for every cross-validation fold with that fold left out, and scores the
+// left-out fold: a check of what the fit does on patients it never saw (the situation of DS2). On DS1 it showed,
+// for example, that an F offset fitted without record 208 (nearly all DS1 F beats) destroys F out of fold.
+import { applyClassOffsets, fitClassOffsets, heldOutF1, heldOutScore, type ClassOffsetFit } from './calibrate.js';
+import { decide, type EnsembleDecision, type ProbMatrix } from './index.js';
+import { fitSvebGate, type SvebGate } from './sveb-gate.js';
+import type { HeldOut } from './held-out.js';
+
+export interface DecisionRecipe {
+  /** Fit the S-vs-N gate. */
+  gate: boolean;
+  /** Classes to fit offsets for ('all' = every class with ≥ 20 beats but the reference), or none. */
+  offsets: 'all' | 'none' | string[];
+}
+
+export interface FittedDecision extends EnsembleDecision {
+  /** The offsets' fit (null without offsets). */
+  offsetFit: ClassOffsetFit | null;
+  /** Score of the held-out beats: raw, after the gate (leave one record out), after gate and offsets. */
+  before: number;
+  gated?: number;
+  after: number;
+}
+
+type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'record' | 'data'>;
+
+export function fitDecision(h: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
+  const before = heldOutScore(h.probs, h.labels, classes);
+  let probs = h.probs;
+  let svebGate: SvebGate | undefined;
+  let gated: number | undefined;
+  if (recipe.gate) {
+    const g = fitSvebGate(h.probs, h.rr, h.rrFeatures, h.labels, h.data, { record: h.record });
+    svebGate = g.gate;
+    probs = g.outOfRecord!;
+    gated = heldOutScore(probs, h.labels, classes);
+  }
+  let offsetFit: ClassOffsetFit | null = null;
+  if (recipe.offsets !== 'none') {
+    offsetFit = fitClassOffsets(probs, h.labels, classes, recipe.offsets === 'all' ? {} : { only: recipe.offsets });
+  }
+  const after = offsetFit ? heldOutScore(applyClassOffsets(probs, offsetFit.offsets), h.labels, classes) : gated ?? before;
+  return { ...(svebGate ? { svebGate } : {}), ...(offsetFit ? { classOffsets: offsetFit.offsets } : {}), offsetFit, before, ...(gated !== undefined ? { gated } : {}), after };
+}
+
+/** The beats `idx` of a held-out set. */
+function subset(h: HeldOut, idx: number[]): Beats {
+  const C = h.probs.C, F = h.rrFeatures.length;
+  const data = new Float32Array(idx.length * C), rr = new Float32Array(idx.length * F);
+  idx.forEach((i, k) => {
+    data.set(h.probs.data.subarray(i * C, (i + 1) * C), k * C);
+    rr.set(h.rr.subarray(i * F, (i + 1) * F), k * F);
+  });
+  return {
+    probs: { n: idx.length, C, data }, rr, rrFeatures: h.rrFeatures, data: h.data,
+    labels: Int8Array.from(idx, (i) => h.labels[i]!), record: Int16Array.from(idx, (i) => h.record[i]!),
+  };
+}
+
+export interface AcrossFolds {
+  folds: number;
+  /** Selection score of all held-out beats, raw and with the decision fitted without their fold. */
+  before: number;
+  after: number;
+  /** F1 per class, raw and after. */
+  f1Before: (number | null)[];
+  f1After: (number | null)[];
+}
+
+/** Leave one fold out: the decision fitted on the other folds, applied to the left-out fold (null if < 2 folds). */
+export function acrossFolds(h: HeldOut, classes: readonly string[], recipe: DecisionRecipe): AcrossFolds | null {
+  if (h.folds.length < 2) return null;
+  const out = new Float32Array(h.probs.data.length);
+  const C = h.probs.C;
+  for (let k = 0; k < h.folds.length; k++) {
+    const train: number[] = [], test: number[] = [];
+    for (let i = 0; i < h.probs.n; i++) (h.fold[i] === k ? test : train).push(i);
+    const d = fitDecision(subset(h, train), classes, recipe);
+    const t = subset(h, test);
+    const p = decide(t.probs, t.rr, d);
+    test.forEach((i, j) => out.set(p.data.subarray(j * C, (j + 1) * C), i * C));
+  }
+  const after: ProbMatrix = { ...h.probs, data: out };
+  return { folds: h.folds.length, before: heldOutScore(h.probs, h.labels, classes), after: heldOutScore(after, h.labels, classes), f1Before: heldOutF1(h.probs, h.labels, classes), f1After: heldOutF1(after, h.labels, classes) };
+}

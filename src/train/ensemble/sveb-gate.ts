@@ -1,0 +1,207 @@
+// The S-vs-N gate: a logistic regression on the beat's RR features alone that decides between N and S for the
+// beats an ensemble calls N or S.
+//
+// Why: across patients, the networks' S-vs-N decision leans on beat shape that does not transfer between patients,
+// while prematurity (the RR features) does. On the N and S beats of DS1, scored out of record, RR features alone
+// separate S from N better than the networks (docs/RESULTS.md, "S beats across patients"). The gate keeps the
+// networks for what shape decides (V, F, Q) and lets RR timing split N from S.
+//
+// Model: terms = log(max(f_i, 1e-3)) of the F RR features, then the products of every pair i ≤ j (F + F(F+1)/2
+// terms), standardized by the fitted mean and std; q = σ(w·terms + b) is the probability of S against N.
+// Applied to a probability row whose argmax is N or S: the row's N+S mass m is split as (m(1 − q), m q); rows the
+// ensemble calls V, F or Q are left as they are. It reads only the RR features every model input already has, so
+// the device computes the same inputs.
+//
+// Fitted on held-out beats (each scored by members that did not train on it; `ensemble build --sveb-gate rr`) by
+// weighted cross-entropy over their N and S beats, S weighted √(N/S), L2 1e-3, 200 full-batch Adam steps from zero:
+// deterministic. These settings were compared on DS1 only (leave one record out); see docs/TRAINING.md.
+import { argmaxRows, type ProbMatrix } from './index.js';
+
+export interface SvebGate {
+  kind: 'rr-logistic';
+  /** RR feature names the gate reads, in the order of the members' input spec (their `rr` input). */
+  features: string[];
+  /** Standardization of the terms (log features, then pairwise products). */
+  mean: number[];
+  std: number[];
+  weights: number[];
+  bias: number;
+  /** How it was fitted and what it did out of record. */
+  fit: SvebGateFit;
+}
+
+export interface SvebGateFit {
+  data: string;
+  nBeats: number;
+  sBeats: number;
+  sWeight: number;
+  l2: number;
+  steps: number;
+  /**
+   * Leave one record out on the same held-out beats: every record gated by a gate fitted without it. S Se/+P/F1
+   * over all labelled beats (the ensemble's own V/F/Q calls kept), before and after gating.
+   */
+  outOfRecord?: { records: number; before: SStats; after: SStats };
+}
+
+export interface SStats {
+  se: number;
+  ppv: number;
+  f1: number;
+}
+
+const N = 0, S = 1;
+
+/** The gate's terms for one beat's RR features (F values). */
+export function gateTerms(rr: ArrayLike<number>, off = 0, F = rr.length): number[] {
+  const x: number[] = [];
+  for (let i = 0; i < F; i++) x.push(Math.log(Math.max(rr[off + i]!, 1e-3)));
+  const t = [...x];
+  for (let i = 0; i < F; i++) for (let j = i; j < F; j++) t.push(x[i]! * x[j]!);
+  return t;
+}
+
+function logit(g: Pick<SvebGate, 'mean' | 'std' | 'weights' | 'bias'>, t: number[]): number {
+  let s = g.bias;
+  for (let j = 0; j < t.length; j++) s += g.weights[j]! * ((t[j]! - g.mean[j]!) / g.std[j]!);
+  return s;
+}
+
+/** Gated probabilities (see the file comment); `rr` holds F features per beat, in the gate's feature order. */
+export function applySvebGate(m: ProbMatrix, rr: Float32Array, gate: SvebGate): ProbMatrix {
+  const F = gate.features.length;
+  if (rr.length !== m.n * F) throw new Error(`S-vs-N gate: ${rr.length / F} RR rows of ${F} features for ${m.n} scored beats`);
+  const out = new Float32Array(m.data);
+  const top = argmaxRows(m);
+  for (let i = 0; i < m.n; i++) {
+    if (top[i] !== N && top[i] !== S) continue;
+    const q = 1 / (1 + Math.exp(-logit(gate, gateTerms(rr, i * F, F))));
+    const o = i * m.C, mass = m.data[o + N]! + m.data[o + S]!;
+    out[o + N] = mass * (1 - q);
+    out[o + S] = mass * q;
+  }
+  return { n: m.n, C: m.C, data: out };
+}
+
+/** Checks a manifest's gate against the members' RR feature names. */
+export function validateSvebGate(g: unknown, where: string): SvebGate {
+  const x = g as Partial<SvebGate> | null;
+  const bad = (what: string) => new Error(`${where}: "svebGate" ${what}`);
+  if (!x || typeof x !== 'object' || x.kind !== 'rr-logistic') throw bad('must have "kind": "rr-logistic"');
+  if (!Array.isArray(x.features) || !x.features.length || !x.features.every((f) => typeof f === 'string')) throw bad('must list its RR "features"');
+  const F = x.features.length, T = F + (F * (F + 1)) / 2;
+  const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+  if (!finite(x.mean, T) || !finite(x.std, T) || !finite(x.weights, T)) throw bad(`needs "mean", "std" and "weights" of ${T} finite numbers each (${F} features)`);
+  if (!x.std!.every((v) => v > 0)) throw bad('"std" values must be > 0');
+  if (typeof x.bias !== 'number' || !Number.isFinite(x.bias)) throw bad('needs a finite "bias"');
+  return x as SvebGate;
+}
+
+interface FitOptions { sWeightPower?: number; l2?: number; steps?: number }
+
+/** Fits the gate's standardization and weights on the N and S rows of `idx` (all rows when omitted). */
+function fitWeights(terms: Float64Array, T: number, labels: ArrayLike<number>, idx: number[], o: Required<FitOptions>) {
+  const rows = idx.filter((i) => labels[i] === N || labels[i] === S);
+  const sCount = rows.filter((i) => labels[i] === S).length;
+  if (sCount === 0 || sCount === rows.length) throw new Error(`S-vs-N gate: needs both N and S beats to fit (${rows.length - sCount} N, ${sCount} S)`);
+  const mean = new Float64Array(T), std = new Float64Array(T);
+  for (const i of rows) for (let j = 0; j < T; j++) mean[j] += terms[i * T + j]! / rows.length;
+  for (const i of rows) for (let j = 0; j < T; j++) std[j] += (terms[i * T + j]! - mean[j]!) ** 2 / rows.length;
+  for (let j = 0; j < T; j++) std[j] = Math.sqrt(std[j]!) || 1;
+  const sW = Math.pow((rows.length - sCount) / sCount, o.sWeightPower);
+  const total = rows.length - sCount + sCount * sW;
+  const th = new Float64Array(T + 1), m1 = new Float64Array(T + 1), m2 = new Float64Array(T + 1), g = new Float64Array(T + 1);
+  const x = new Float64Array(T);
+  const lr = 0.05, b1 = 0.9, b2 = 0.999;
+  for (let step = 1; step <= o.steps; step++) {
+    g.fill(0);
+    for (const i of rows) {
+      let z = th[T]!;
+      for (let j = 0; j < T; j++) { x[j] = (terms[i * T + j]! - mean[j]!) / std[j]!; z += th[j]! * x[j]!; }
+      const y = labels[i] === S ? 1 : 0;
+      const e = ((1 / (1 + Math.exp(-z)) - y) * (y ? sW : 1)) / total;
+      for (let j = 0; j < T; j++) g[j] += e * x[j]!;
+      g[T] += e;
+    }
+    for (let k = 0; k <= T; k++) {
+      const gk = g[k]! + (k < T ? o.l2 * th[k]! : 0);
+      m1[k] = b1 * m1[k]! + (1 - b1) * gk;
+      m2[k] = b2 * m2[k]! + (1 - b2) * gk * gk;
+      th[k] -= (lr * (m1[k]! / (1 - b1 ** step))) / (Math.sqrt(m2[k]! / (1 - b2 ** step)) + 1e-8);
+    }
+  }
+  const r = (v: number) => Math.round(v * 1e6) / 1e6;
+  return {
+    mean: Array.from(mean, r), std: Array.from(std, r), weights: Array.from(th.subarray(0, T), r), bias: r(th[T]!),
+    nBeats: rows.length - sCount, sBeats: sCount, sWeight: r(sW),
+  };
+}
+
+/** S Se/+P/F1 of argmax(m) over the labelled beats (labels −1 skipped). */
+export function sStats(m: ProbMatrix, labels: ArrayLike<number>): SStats {
+  const p = argmaxRows(m);
+  let tp = 0, fp = 0, fn = 0;
+  for (let i = 0; i < m.n; i++) {
+    if (labels[i]! < 0) continue;
+    if (p[i] === S && labels[i] === S) tp++;
+    else if (p[i] === S) fp++;
+    else if (labels[i] === S) fn++;
+  }
+  const r = (v: number) => Math.round(v * 10000) / 10000;
+  return { se: r(tp / Math.max(tp + fn, 1)), ppv: r(tp / Math.max(tp + fp, 1)), f1: r((2 * tp) / Math.max(2 * tp + fp + fn, 1)) };
+}
+
+/**
+ * Fits the gate on held-out predictions: `rr` (F features per beat, named `features`), `labels` (−1 = unlabelled).
+ * When `record` (a record index per beat) is given, also gates every record with a gate fitted without it
+ * (leave one record out): `outOfRecord` holds those probabilities, and the gate's `fit.outOfRecord` their effect.
+ * What is chosen after the gate (the class offsets) is chosen on them, so that no choice sees the gate's own fit.
+ */
+export function fitSvebGate(
+  probs: ProbMatrix,
+  rr: Float32Array,
+  features: string[],
+  labels: ArrayLike<number>,
+  data: string,
+  opts: FitOptions & { record?: ArrayLike<number> } = {},
+): { gate: SvebGate; outOfRecord: ProbMatrix | null } {
+  const o: Required<FitOptions> = { sWeightPower: opts.sWeightPower ?? 0.5, l2: opts.l2 ?? 1e-3, steps: opts.steps ?? 200 };
+  const F = features.length;
+  if (rr.length !== probs.n * F) throw new Error(`S-vs-N gate: ${rr.length / F} RR rows of ${F} features for ${probs.n} held-out beats`);
+  if (labels.length !== probs.n) throw new Error(`S-vs-N gate: ${labels.length} labels for ${probs.n} held-out beats`);
+  const T = F + (F * (F + 1)) / 2;
+  const terms = new Float64Array(probs.n * T);
+  for (let i = 0; i < probs.n; i++) terms.set(gateTerms(rr, i * F, F), i * T);
+  const all = Array.from({ length: probs.n }, (_, i) => i);
+  const w = fitWeights(terms, T, labels, all, o);
+  const gate: SvebGate = {
+    kind: 'rr-logistic', features: [...features], mean: w.mean, std: w.std, weights: w.weights, bias: w.bias,
+    fit: { data, nBeats: w.nBeats, sBeats: w.sBeats, sWeight: w.sWeight, l2: o.l2, steps: o.steps },
+  };
+  if (opts.record) {
+    const recs = [...new Set(Array.from(opts.record))].sort((a, b) => a - b);
+    const gated = new Float32Array(probs.data);
+    for (const h of recs) {
+      const train = all.filter((i) => opts.record![i] !== h);
+      const test = all.filter((i) => opts.record![i] === h);
+      let g: ReturnType<typeof fitWeights>;
+      try {
+        g = fitWeights(terms, T, labels, train, o);
+      } catch {
+        continue; // no S beats outside this record: left ungated
+      }
+      const sub: ProbMatrix = { n: test.length, C: probs.C, data: new Float32Array(test.length * probs.C) };
+      const subRR = new Float32Array(test.length * F);
+      test.forEach((i, k) => {
+        sub.data.set(probs.data.subarray(i * probs.C, (i + 1) * probs.C), k * probs.C);
+        subRR.set(rr.subarray(i * F, (i + 1) * F), k * F);
+      });
+      const out = applySvebGate(sub, subRR, { ...gate, ...g });
+      test.forEach((i, k) => gated.set(out.data.subarray(k * probs.C, (k + 1) * probs.C), i * probs.C));
+    }
+    const outOfRecord = { ...probs, data: gated };
+    gate.fit.outOfRecord = { records: recs.length, before: sStats(probs, labels), after: sStats(outOfRecord, labels) };
+    return { gate, outOfRecord };
+  }
+  return { gate, outOfRecord: null };
+}
