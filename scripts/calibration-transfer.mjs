@@ -4,8 +4,10 @@
 // the out-of-fold predictions of three DS1 cross-validation folds and scored on the fourth (leave one fold out,
 // src/train/ensemble/decision.ts). The default inter-patient ensemble's `ensemble build` options are the row with
 // the best selection score here.
-// Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal]
-//        (build first: npx tsc -p tsconfig.json; ~8 min)
+// Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal] [--write]
+//        (build first: npx tsc -p tsconfig.json; ~6 min). --write also updates the calibration-transfer section of
+//        docs/RESULTS.md.
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +18,8 @@ const { acrossFolds } = await dist('train/ensemble/decision.js');
 const { initEngine } = await dist('train/engine.js');
 const { dataDir } = await dist('wfdb/index.js');
 
-const recipe = process.argv[2] ?? 'cnn-lstm-focal';
+const args = process.argv.slice(2);
+const recipe = args.find((a) => !a.startsWith('--')) ?? 'cnn-lstm-focal';
 await initEngine(process.env.ECG_EDGE_ENGINE ?? 'auto', { quiet: true });
 const dirs = [1, 2, 3, 4].map((k) => path.join(root, 'models', 'inter-patient', 'cv', `${recipe}-fold${k}`));
 const held = await heldOutProbs(dirs, dirs.map(() => 1), 'average', 'inter-patient', dataDir('mitdb'));
@@ -37,3 +40,29 @@ for (const v of variants) {
   console.error(`${v.gate ? 'gate' : 'no gate'}, offsets ${rows.at(-1).offsets}: ${r.before.toFixed(4)} → ${r.after.toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 console.log(JSON.stringify({ recipe, data: held.data, folds: held.folds, classes, rows }, null, 2));
+
+if (args.includes('--write')) {
+  const f3 = (x) => (x === null || x === undefined ? '–' : x.toFixed(3));
+  const best = rows.reduce((b, r) => (r.after > b.after ? r : b), rows[0]);
+  const lines = [
+    '<!-- BEGIN calibration-transfer -->',
+    '## Fitting the decision step on other patients: leave one DS1 fold out',
+    '',
+    `\`ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs ${recipe} --write\` (${new Date().toISOString().slice(0, 10)}): the out-of-fold predictions of the ${recipe} fold models`,
+    '(51,021 DS1 beats); each way of fitting the step after the members is fitted on three folds and scored on the fourth,',
+    'for each fold in turn (src/train/ensemble/decision.ts). Selection score = macro F1 over N, S, V, F. DS2 is not used.',
+    '',
+    '| S-vs-N gate | class offsets | selection score | F1 N | F1 S | F1 V | F1 F |',
+    '|---|---|---|---|---|---|---|',
+    `| no | none (as the members predict) | ${f3(rows[0].before)} | ${rows[0].f1Before.slice(0, 4).map(f3).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.gate ? 'yes' : 'no'} | ${r.offsets} | ${f3(r.after)} | ${r.f1After.slice(0, 4).map(f3).join(' | ')} |`),
+    '',
+    `Best: ${best.gate ? 'gate' : 'no gate'}, offsets ${best.offsets} (\`ensemble build --sveb-gate ${best.gate ? 'rr' : 'none'} --offsets ${best.offsets}\`).`,
+    '<!-- END calibration-transfer -->',
+  ];
+  const file = path.join(root, 'docs', 'RESULTS.md');
+  const text = readFileSync(file, 'utf8');
+  const re = /<!-- BEGIN calibration-transfer -->[\s\S]*?<!-- END calibration-transfer -->/;
+  writeFileSync(file, re.test(text) ? text.replace(re, lines.join('\n')) : `${text.trimEnd()}\n\n${lines.join('\n')}\n`);
+  console.error(`wrote the calibration-transfer section of ${file}`);
+}

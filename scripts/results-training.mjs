@@ -35,7 +35,8 @@ function rows(protocol) {
     if (!existsSync(rep)) continue;
     const man = read(path.join(dir, f));
     const who = man.members.length > 4 ? `${man.members.length} DS1-fold models ${[...new Set(man.members.map((x) => path.basename(x.model).replace(/-fold\d+$/, '')))].join(', ')}` : man.members.map((x) => x.model).join(' + ');
-    out.push({ name: `${f.replace(/\.json$/, '')} (${man.method}${man.classOffsets ? ' + class offsets' : ''}, ${who})`, m: null, t: read(rep) });
+    const offs = man.classOffsets ? ` + offsets ${man.classes.filter((_, i) => man.classOffsets[i] !== 0).map((k) => k).join(',') || 'none'}` : '';
+    out.push({ name: `${f.replace(/\.json$/, '')} (${man.method}${man.svebGate ? ' + S-vs-N gate' : ''}${offs}, ${who})`, m: null, t: read(rep) });
   }
   return out;
 }
@@ -120,12 +121,21 @@ if (existsSync(cvDir)) {
   const man = read(path.join(root, 'models', 'inter-patient', 'ensemble.json'));
   if (man.calibration) {
     const c = man.calibration;
+    const offsets = man.classOffsets ? `per-class offsets (log scale) ${man.classes.map((k, i) => `${k} ${man.classOffsets[i].toFixed(2)}`).join(', ')} (classes fitted: ${c.fitted.join(', ') || 'none'})` : 'no class offsets';
     lines.push('', `The default inter-patient ensemble (\`models/inter-patient/ensemble.json\`, ${man.method} of the ${man.members.length} fold models) adds`,
-      `per-class offsets (log scale) ${man.classes.map((k, i) => `${k} ${man.classOffsets[i].toFixed(2)}`).join(', ')}, fitted on ${c.beats} beats, ${c.data}`,
-      `(classes fitted: ${c.fitted.join(', ')}): selection score (macro F1 over classes with ≥ 20 beats) ${f3(c.before)} without, ${f3(c.after)} with the`,
-      'offsets, out of fold. DS2 was not used for any of it.', '');
+      `${man.svebGate ? 'the S-vs-N gate on RR features (docs/TRAINING.md, "The S-vs-N gate"), then ' : ''}${offsets}, fitted on ${c.beats} beats, ${c.data}.`,
+      `Selection score (macro F1 over classes with ≥ 20 beats) out of fold: ${f3(c.before)} as the members predict${c.gated !== undefined ? `, ${f3(c.gated)} with the gate (each record gated by a gate fitted without it)` : ''}, ${f3(c.after)} with ${man.svebGate ? 'gate and offsets' : 'the offsets'}.`);
+    if (c.acrossFolds) {
+      const a = c.acrossFolds;
+      lines.push(`The same fit made without each fold and scored on it (leave one fold out): ${f3(a.before)} → ${f3(a.after)}; F1 N/S/V/F ${a.f1Before.slice(0, 4).map(f3).join(' / ')} → ${a.f1After.slice(0, 4).map(f3).join(' / ')}.`);
+    }
+    if (man.svebGate?.fit.outOfRecord) {
+      const x = man.svebGate.fit.outOfRecord;
+      lines.push(`The gate alone, leave one record out over the ${x.records} DS1 records: S Se ${pct(x.before.se)} → ${pct(x.after.se)} %, +P ${pct(x.before.ppv)} → ${pct(x.after.ppv)} %, F1 ${f3(x.before.f1)} → ${f3(x.after.f1)}.`);
+    }
+    lines.push('DS2 was not used for any of it.', '');
     if (man.selection) {
-      lines.push(`Recipes (\`ensemble build --pick held-out\`): out-of-fold selection score with offsets, each alone: ${man.selection.alone.map((a) => `${a.recipe} ${f3(a.score)}`).join(', ')};`,
+      lines.push(`Recipes (\`ensemble build --pick held-out\`): out-of-fold selection score with their offsets (no gate), each alone: ${man.selection.alone.map((a) => `${a.recipe} ${f3(a.score)}`).join(', ')};`,
         `chosen greedily: ${man.selection.steps.map((st) => `${st.recipe} (${f3(st.score)})`).join(', then ')}; no other recipe raised the score of the average.`, '');
     }
   } else lines.push('');
