@@ -4,9 +4,10 @@
 // the out-of-fold predictions of three DS1 cross-validation folds and scored on the fourth (leave one fold out,
 // src/train/ensemble/decision.ts). The default inter-patient ensemble's `ensemble build` options are the row with
 // the best selection score here.
-// Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal] [--write]
-//        (build first: npx tsc -p tsconfig.json; ~6 min). --write also updates the calibration-transfer section of
-//        docs/RESULTS.md.
+// Then, for the other recipes given (--also r1,r2,…), the gate alone, fitted and scored the same way.
+// Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal] [--also LIST] [--write]
+//        (build first: npx tsc -p tsconfig.json; ~6 min, plus ~2 min per --also recipe). --write also updates the
+//        calibration-transfer section of docs/RESULTS.md.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +20,15 @@ const { initEngine } = await dist('train/engine.js');
 const { dataDir } = await dist('wfdb/index.js');
 
 const args = process.argv.slice(2);
-const recipe = args.find((a) => !a.startsWith('--')) ?? 'cnn-lstm-focal';
+const alsoAt = args.indexOf('--also');
+const also = alsoAt >= 0 ? (args[alsoAt + 1] ?? '').split(',').filter(Boolean) : [];
+const recipe = args.find((a, i) => !a.startsWith('--') && i !== alsoAt + 1) ?? 'cnn-lstm-focal';
 await initEngine(process.env.ECG_EDGE_ENGINE ?? 'auto', { quiet: true });
-const dirs = [1, 2, 3, 4].map((k) => path.join(root, 'models', 'inter-patient', 'cv', `${recipe}-fold${k}`));
-const held = await heldOutProbs(dirs, dirs.map(() => 1), 'average', 'inter-patient', dataDir('mitdb'));
+const heldOf = (r) => {
+  const dirs = [1, 2, 3, 4].map((k) => path.join(root, 'models', 'inter-patient', 'cv', `${r}-fold${k}`));
+  return heldOutProbs(dirs, dirs.map(() => 1), 'average', 'inter-patient', dataDir('mitdb'));
+};
+const held = await heldOf(recipe);
 const classes = ['N', 'S', 'V', 'F', 'Q'];
 const variants = [
   { gate: false, offsets: 'all' },
@@ -39,7 +45,14 @@ for (const v of variants) {
   rows.push({ gate: v.gate, offsets: Array.isArray(v.offsets) ? v.offsets.join(',') : v.offsets, before: r.before, after: r.after, f1Before: r.f1Before, f1After: r.f1After });
   console.error(`${v.gate ? 'gate' : 'no gate'}, offsets ${rows.at(-1).offsets}: ${r.before.toFixed(4)} → ${r.after.toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
-console.log(JSON.stringify({ recipe, data: held.data, folds: held.folds, classes, rows }, null, 2));
+const gateAlone = [];
+for (const r of also) {
+  const h = await heldOf(r);
+  const x = acrossFolds(h, classes, { gate: true, offsets: 'none' });
+  gateAlone.push({ recipe: r, before: x.before, after: x.after, f1Before: x.f1Before, f1After: x.f1After });
+  console.error(`${r}: gate alone ${x.before.toFixed(4)} → ${x.after.toFixed(4)}, S F1 ${x.f1Before[1]} → ${x.f1After[1]}`);
+}
+console.log(JSON.stringify({ recipe, data: held.data, folds: held.folds, classes, rows, gateAlone }, null, 2));
 
 if (args.includes('--write')) {
   const f3 = (x) => (x === null || x === undefined ? '–' : x.toFixed(3));
@@ -58,6 +71,14 @@ if (args.includes('--write')) {
     ...rows.map((r) => `| ${r.gate ? 'yes' : 'no'} | ${r.offsets} | ${f3(r.after)} | ${r.f1After.slice(0, 4).map(f3).join(' | ')} |`),
     '',
     `Best: ${best.gate ? 'gate' : 'no gate'}, offsets ${best.offsets} (\`ensemble build --sveb-gate ${best.gate ? 'rr' : 'none'} --offsets ${best.offsets}\`).`,
+    ...(gateAlone.length ? [
+      '',
+      'The gate alone (no offsets) for the other cross-validation recipes, fitted and scored the same way:',
+      '',
+      '| recipe | selection score without → with the gate | F1 S without → with | F1 V without → with |',
+      '|---|---|---|---|',
+      ...gateAlone.map((g) => `| ${g.recipe} | ${f3(g.before)} → ${f3(g.after)} | ${f3(g.f1Before[1])} → ${f3(g.f1After[1])} | ${f3(g.f1Before[2])} → ${f3(g.f1After[2])} |`),
+    ] : []),
     '<!-- END calibration-transfer -->',
   ];
   const file = path.join(root, 'docs', 'RESULTS.md');

@@ -162,4 +162,29 @@ describe.skipIf(!DATA)('ensemble build --sveb-gate rr on MIT-BIH (needs ECG_EDGE
     const clf = await loadClassifier(out);
     expect(clf.kind).toBe('ensemble');
   }, 180_000);
+
+  it('the shipped default inter-patient ensemble gates real beats: only N/S calls change, and S false positives fall on record 209', async () => {
+    const { loadClassifier } = await import('../src/train/classify.js');
+    const { recordsSet, setInputs } = await import('../src/train/dataset/protocols.js');
+    const { combine, Ensemble } = await import('../src/train/ensemble/index.js');
+    const { initEngine } = await import('../src/train/engine.js');
+    await initEngine('wasm', { quiet: true });
+    const clf = await loadClassifier(path.join(root, 'models', 'inter-patient', 'ensemble.json'));
+    const e = clf.predictor as InstanceType<typeof Ensemble>;
+    expect(e.decision.svebGate?.features).toEqual(clf.spec.input.rr.features);
+    const spec = clf.spec.input;
+    const set = await recordsSet(path.join(DATA!, 'mitdb'), ['209'], spec);
+    const { beats, rr } = setInputs(set, spec);
+    const raw = argmaxRows(combine(e.method, await e.memberProbs(beats, spec.length, rr), e.weights));
+    const gated = argmaxRows(await e.predictProbs(beats, spec.length, rr));
+    const count = (p: Int32Array) => {
+      let tp = 0, fp = 0;
+      for (let i = 0; i < set.n; i++) if (p[i] === 1) { if (set.label[i] === 1) tp++; else fp++; }
+      return { tp, fp };
+    };
+    for (let i = 0; i < set.n; i++) if (raw[i]! >= 2 || gated[i]! >= 2) expect(gated[i]).toBe(raw[i]);
+    const a = count(raw), b = count(gated);
+    expect(b.fp).toBeLessThan(a.fp);
+    expect(b.tp).toBeGreaterThan(0.8 * a.tp);
+  }, 180_000);
 });
