@@ -61,7 +61,7 @@ if (args.includes('--write')) {
     '<!-- BEGIN calibration-transfer -->',
     '## Fitting the decision step on other patients: leave one DS1 fold out',
     '',
-    `\`ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs ${recipe} --write\` (${new Date().toISOString().slice(0, 10)}): the out-of-fold predictions of the ${recipe} fold models`,
+    `\`ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs ${recipe}${also.length ? ` --also ${also.join(',')}` : ''} --write\` (${new Date().toISOString().slice(0, 10)}): the out-of-fold predictions of the ${recipe} fold models`,
     '(51,021 DS1 beats); each way of fitting the step after the members is fitted on three folds and scored on the fourth,',
     'for each fold in turn (src/train/ensemble/decision.ts). Selection score = macro F1 over N, S, V, F. DS2 is not used.',
     '',
