@@ -119,6 +119,7 @@ export const ensembleCommand: CommandSpec = {
           const x = svebGate.fit.outOfRecord!;
           console.error(`ensemble: S-vs-N gate on ${svebGate.fit.nBeats} N and ${svebGate.fit.sBeats} S held-out beats; leave one record out, S F1 ${x.before.f1.toFixed(3)} → ${x.after.f1.toFixed(3)} (Se ${(100 * x.before.se).toFixed(1)} → ${(100 * x.after.se).toFixed(1)} %, +P ${(100 * x.before.ppv).toFixed(1)} → ${(100 * x.after.ppv).toFixed(1)} %)`);
         }
+        if (d.after < d.before) console.error(`ensemble: warning: this fit lowers the held-out selection score (${d.before.toFixed(4)} → ${d.after.toFixed(4)}); compare --sveb-gate none or --offsets none`);
         const across = acrossFolds(held, classes, recipe);
         if (across) console.error(`ensemble: leave one fold out (${across.folds} folds), selection score ${across.before.toFixed(4)} → ${across.after.toFixed(4)}; F1 per class ${across.f1Before.map((v) => v?.toFixed(3) ?? '–').join(' ')} → ${across.f1After.map((v) => v?.toFixed(3) ?? '–').join(' ')}`);
         calibration = {
