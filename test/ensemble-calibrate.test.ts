@@ -121,3 +121,23 @@ describe('recipe selection on held-out predictions', () => {
     expect(r.stderr).toMatch(/--pick held-out averages the chosen recipes: use --method average/);
   });
 });
+
+describe('ensemble build with members trained on all DS1 records (train --fold all)', () => {
+  it('averages them with equal weights, and refuses to weight or calibrate what has nothing held out', async () => {
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'ecg-full-'));
+    const member = path.join(dir, 'cnn-lstm-all');
+    fs.mkdirSync(member);
+    fs.writeFileSync(path.join(member, 'metrics.json'), JSON.stringify({ arch: 'cnn-lstm', protocol: 'inter-patient', fold: 'all', validation: { split: 'none: trained on all 22 DS1 records for 6 epochs, the last one kept', records: [], score: null } }));
+    const out = path.join(dir, 'ens.json');
+    let r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', member, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/trained on all DS1 records \(--fold all\) and has no validation score to weight by: use --method average/);
+    r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', member, '--method', 'average', '--calibrate', 'held-out', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no held-out data for --calibrate held-out or --pick/);
+    r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', member, '--method', 'average', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(j.members).toEqual([expect.objectContaining({ model: 'cnn-lstm-all', weight: 1, validation: expect.objectContaining({ metric: 'none (trained on all DS1 records)' }) })]);
+  });
+});

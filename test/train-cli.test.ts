@@ -56,6 +56,7 @@ describe('train --fold: DS1 cross-validation folds', () => {
     expect(interValRecords()).toEqual(INTER_VAL);
     expect(interValRecords(2)).toEqual([...INTER_FOLDS[1]!]);
     expect(() => interValRecords(5)).toThrow(/fold 5 does not exist: choose 1\.\.4/);
+    expect(interValRecords('all')).toEqual([]);
   });
 
   it.skipIf(!process.env.ECG_EDGE_DATA)('fold k validates on its records and trains on the rest of DS1 (needs ECG_EDGE_DATA)', async () => {
@@ -69,5 +70,11 @@ describe('train --fold: DS1 cross-validation folds', () => {
     expect(classCounts(s.train)[1]).toBe(944 - 385);
     expect(s.description).toMatch(/fold 1 of 4/);
     await expect(buildSplit('intra-patient', db, spec, ['val'], { fold: 1 })).rejects.toThrow(/inter-patient protocol only/);
+    // --fold all: every DS1 beat trains, nothing validates
+    const all = await buildSplit('inter-patient', db, spec, ['train', 'val'], { fold: 'all' });
+    expect(all.train.records).toEqual([...DS1]);
+    expect(classCounts(all.train)).toEqual([45866, 944, 3788, 415, 8]);
+    expect(all.val.n).toBe(0);
+    expect(all.description).toMatch(/train all 22 DS1 records, no validation/);
   });
 });

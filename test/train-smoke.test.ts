@@ -125,4 +125,24 @@ describe('train smoke (fixture record 208, one epoch, wasm)', () => {
     expect(Array.from(avg)).not.toEqual(raw.flat());
     expect(JSON.parse(fs.readFileSync(res.metricsFile, 'utf8')).config.ema).toBe(0.9);
   });
+  it('without validation beats (like --fold all): keeps every epoch, the last one is the model, and no score is invented', async () => {
+    const db = fixturesDir();
+    const out = path.join(tmp, 'no-val');
+    const logs: string[] = [];
+    const res = await train({
+      arch: 'cnn', protocol: 'inter-patient', loss: 'ce', gan: false, seed: 3, db, engine: 'wasm', epochs: 2, out,
+      batchSize: 32, lr: 2e-3, nPerEpoch: 0, weighting: 'sqrt', jitter: 1, width: 1, sPremature: 0, noise: 0.05, tilt: 0.1,
+      dropout: 0.3, maxTrainBeats: 200, records: { train: ['208'], val: [] }, quiet: false,
+    }, (l) => logs.push(l));
+    const m = JSON.parse(fs.readFileSync(res.metricsFile, 'utf8'));
+    expect(m.bestEpoch).toBe(2);
+    expect(m.validation.score).toBeNull();
+    expect(m.validation.split).toMatch(/^none: no validation beats for 2 epochs, the last one kept/);
+    expect(m.history.map((h: { val: unknown }) => h.val)).toEqual([null, null]);
+    expect(fs.existsSync(path.join(out, 'val-metrics.json'))).toBe(false);
+    expect(logs.some((l) => /epoch 2\/2: .*no validation \(kept\)/.test(l))).toBe(true);
+    // the saved model is the model after the last epoch
+    const saved = (await loadModel(out)).model;
+    expect(saved.weights.flatMap((w) => Array.from(w.read().dataSync()))).toEqual(res.model.weights.flatMap((w) => Array.from(w.read().dataSync())));
+  });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { initEngine, rng, seedGlobalRandom, shuffleInPlace, type EngineChoice } from './engine.js';
 import { archByName, type ArchName } from './models/index.js';
 import { CLASS_NAMES, beatChannels, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec, type RRFeatureName, type BeatChannelName } from './spec.js';
-import { buildSplit, classCounts, countsTable, gatherBeats, interValRecords, recordsSet, type BeatSet, type Protocol } from './dataset/index.js';
+import { buildSplit, classCounts, DS1, countsTable, gatherBeats, interValRecords, recordsSet, type BeatSet, type Protocol } from './dataset/index.js';
 import { saveModel, loadModel, writeAtomic } from './io.js';
 import { predictSet, argmax } from './predict.js';
 import { classificationMetrics, selectionScore } from './report/metrics.js';
@@ -50,8 +50,10 @@ export interface TrainConfig {
    *  validation, the best-epoch choice and the saved model use the averaged weights: they move smoothly where
    *  the raw weights swing from epoch to epoch on patients the model has not seen. */
   ema?: number;
-  /** Inter-patient only: validate on DS1 cross-validation fold k (1-based, INTER_FOLDS) instead of INTER_VAL. */
-  fold?: number;
+  /** Inter-patient only: validate on DS1 cross-validation fold k (1-based, INTER_FOLDS) instead of INTER_VAL; or
+   *  'all': train on every DS1 record with no validation, for exactly `epochs` epochs (the model of the last epoch
+   *  is kept; choose the count from cross-validation). */
+  fold?: number | 'all';
   /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
   maxTrainBeats?: number;
   /** Records to use instead of the protocol (smoke tests): { train, val } record names. */
@@ -67,7 +69,8 @@ export interface EpochRecord {
   lr: number;
   beats: number;
   seconds: number;
-  val: { score: number; accuracy: number | null; macroF1: number | null; f1: Record<string, number | null> };
+  /** null when the run has no validation data (--fold all). */
+  val: { score: number; accuracy: number | null; macroF1: number | null; f1: Record<string, number | null> } | null;
 }
 
 interface State {
@@ -336,33 +339,32 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     }
     progress.end();
 
-    // ---- validation (of the averaged weights when --ema is on)
+    // ---- validation (of the averaged weights when --ema is on); without validation data every epoch is kept
     const restore = ema?.swapIn();
-    const probs = await predictSet(model, valSet, spec);
-    const vm = classificationMetrics(valSet.label, argmax(probs), CLASS_NAMES);
-    const score = selectionScore(vm);
     const seconds = (Date.now() - te) / 1000;
+    const vm = valSet.n > 0 ? classificationMetrics(valSet.label, argmax(await predictSet(model, valSet, spec)), CLASS_NAMES) : null;
+    const score = vm ? selectionScore(vm) : NaN;
     const rec: EpochRecord = {
       epoch: epoch + 1,
       loss: lossSum / lossN,
       lr,
       beats: picks.length,
       seconds,
-      val: { score, accuracy: vm.accuracy, macroF1: vm.macroF1, f1: Object.fromEntries(vm.perClass.map((c) => [c.label, c.f1])) },
+      val: vm ? { score, accuracy: vm.accuracy, macroF1: vm.macroF1, f1: Object.fromEntries(vm.perClass.map((c) => [c.label, c.f1])) } : null,
     };
     state.history.push(rec);
     state.trainSeconds += seconds;
-    const improved = score > state.bestScore;
+    const improved = vm ? score > state.bestScore : true;
     if (improved) {
-      state.bestScore = score;
+      if (vm) state.bestScore = score;
       state.bestEpoch = epoch + 1;
       await saveModel(model, outDir, makeSpec(cfg.arch, spec, { protocol: cfg.protocol, seed: cfg.seed, loss: lossName, gan: cfg.gan, params, createdAt: new Date().toISOString() }));
-      writeAtomic(path.join(outDir, 'val-metrics.json'), JSON.stringify(vm, null, 2) + '\n');
+      if (vm) writeAtomic(path.join(outDir, 'val-metrics.json'), JSON.stringify(vm, null, 2) + '\n');
     }
     restore?.();
     if (!cfg.quiet) {
-      const f = vm.perClass.map((c) => `${c.label} ${c.f1 === null ? '  -  ' : c.f1.toFixed(3)}`).join(' ');
-      log(`epoch ${epoch + 1}/${cfg.epochs}: loss ${rec.loss.toFixed(4)}, val score ${score.toFixed(4)} acc ${(vm.accuracy ?? 0).toFixed(4)} F1 [${f}] ${seconds.toFixed(0)} s${improved ? ' *best' : ''}`);
+      const f = vm ? vm.perClass.map((c) => `${c.label} ${c.f1 === null ? '  -  ' : c.f1.toFixed(3)}`).join(' ') : '';
+      log(`epoch ${epoch + 1}/${cfg.epochs}: loss ${rec.loss.toFixed(4)}, ${vm ? `val score ${score.toFixed(4)} acc ${(vm.accuracy ?? 0).toFixed(4)} F1 [${f}]` : 'no validation (kept)'} ${seconds.toFixed(0)} s${vm && improved ? ' *best' : ''}`);
     }
     // ---- checkpoint (model, optimizer, state), written last so an interruption leaves the previous one intact
     state.epochsDone = epoch + 1;
@@ -395,19 +397,21 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
     counts: { train: byClass.map((l) => l.length), val: classCounts(valSet), synthetic: synth ? CLASS_NAMES.map((_, k) => synth!.label.filter((l) => l === k).length) : null },
     bestEpoch: state.bestEpoch,
     ...(cfg.fold ? { fold: cfg.fold } : {}),
-    validation: {
-      split: cfg.protocol === 'inter-patient' ? (cfg.fold ? `held-out DS1 records (fold ${cfg.fold})` : 'held-out DS1 records') : 'intra-patient validation beats',
-      ...(valRecords ? { records: valRecords } : {}),
-      score: state.bestScore,
-      ...(best?.val ?? {}),
-    },
+    validation: valSet.n === 0
+      ? { split: `none: ${cfg.fold === 'all' ? `trained on all ${DS1.length} DS1 records` : 'no validation beats'} for ${cfg.epochs} epochs, the last one kept`, records: [], score: null }
+      : {
+          split: cfg.protocol === 'inter-patient' ? (cfg.fold ? `held-out DS1 records (fold ${cfg.fold})` : 'held-out DS1 records') : 'intra-patient validation beats',
+          ...(valRecords ? { records: valRecords } : {}),
+          score: state.bestScore,
+          ...(best?.val ?? {}),
+        },
     trainSeconds: state.trainSeconds,
     history: state.history,
     finishedAt: new Date().toISOString(),
   };
   const metricsFile = path.join(outDir, 'metrics.json');
   writeAtomic(metricsFile, JSON.stringify(metrics, null, 2) + '\n');
-  log(`done: best epoch ${state.bestEpoch} (val score ${state.bestScore.toFixed(4)}), ${fmtTime(state.trainSeconds)} of training; model in ${outDir}`);
+  log(`done: ${valSet.n === 0 ? `epoch ${state.bestEpoch} kept (no validation)` : `best epoch ${state.bestEpoch} (val score ${state.bestScore.toFixed(4)})`}, ${fmtTime(state.trainSeconds)} of training; model in ${outDir}`);
   return { outDir, bestEpoch: state.bestEpoch, bestScore: state.bestScore, trainSeconds: state.trainSeconds, metricsFile, model };
 }
 

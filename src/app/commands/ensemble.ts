@@ -80,6 +80,12 @@ export const ensembleCommand: CommandSpec = {
       const m = JSON.parse(fs.readFileSync(mf, 'utf8'));
       if (m.protocol && m.protocol !== protocol) throw new CliError(`member ${d} was trained under ${m.protocol}, not ${protocol}`);
       const score = m.validation?.score;
+      if (score === null && m.fold === 'all') {
+        // trained on every DS1 record: nothing held out to score or weight it by
+        if (method !== 'average') throw new CliError(`member ${d} was trained on all DS1 records (--fold all) and has no validation score to weight by: use --method average`);
+        if (calibrate === 'held-out' || pick !== 'all') throw new CliError(`member ${d} was trained on all DS1 records (--fold all): it has no held-out data for --calibrate held-out or --pick`);
+        return { model: path.relative(path.dirname(out), d) || '.', weight: 1, arch: m.arch, validation: { metric: 'none (trained on all DS1 records)', split: m.validation?.split, value: 1 } };
+      }
       if (typeof score !== 'number' || !(score >= 0)) throw new CliError(`member ${d}: metrics.json has no validation.score`);
       return { model: path.relative(path.dirname(out), d) || '.', weight: score, arch: m.arch, validation: { metric: 'validation score (trainer selection score)', split: m.validation?.split, value: score } };
     });

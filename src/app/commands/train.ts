@@ -42,7 +42,9 @@ Options:
   --ema <decay>        keep an exponential moving average of the weights (e.g. 0.997 per batch) and validate,
                        choose the best epoch and save with it (default 0: off)
   --fold <k>           inter-patient: validate on DS1 cross-validation fold k (1-4, records in docs/TRAINING.md)
-                       instead of the records 108, 114, 116, 220; the other DS1 records train
+                       instead of the records 108, 114, 116, 220; the other DS1 records train. all: train on all 22
+                       DS1 records with no validation for exactly --epochs epochs, keeping the last (take the epoch
+                       count from the fold runs); such a model has no validation score
   --quiet              no progress bar or per-epoch lines`;
 
 function int(v: string | undefined, name: string, def: number, min = 0): number {
@@ -81,7 +83,7 @@ export const trainCommand: CommandSpec = {
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const fold = o.fold === undefined ? undefined : int(o.fold as string, 'fold', 1, 1);
+    const fold = o.fold === undefined ? undefined : o.fold === 'all' ? ('all' as const) : int(o.fold as string, 'fold', 1, 1);
     if (fold !== undefined) {
       if (protocol !== 'inter-patient') throw new CliError('--fold needs --protocol inter-patient: the folds are DS1 records');
       try {

@@ -38,9 +38,13 @@ export const INTER_FOLDS: readonly (readonly string[])[] = [
   ['108', '114', '208', '215', '220', '223'],
 ];
 
-/** The DS1 validation records of an inter-patient run: fold k (1-based) or, without a fold, INTER_VAL. */
-export function interValRecords(fold?: number): string[] {
+/** A DS1 fold: 1..4 (cross-validation), or 'all': no validation records, train on every DS1 record. */
+export type Fold = number | 'all';
+
+/** The DS1 validation records of an inter-patient run: fold k (1-based), none for 'all', or, without a fold, INTER_VAL. */
+export function interValRecords(fold?: Fold): string[] {
   if (fold === undefined || fold === 0) return [...INTER_VAL];
+  if (fold === 'all') return [];
   if (!Number.isInteger(fold) || fold < 1 || fold > INTER_FOLDS.length) throw new Error(`fold ${fold} does not exist: choose 1..${INTER_FOLDS.length} (DS1 cross-validation folds)`);
   return [...INTER_FOLDS[fold - 1]!];
 }
@@ -126,7 +130,7 @@ export async function recordsSet(dbDir: string, names: string[], spec: InputSpec
 }
 
 /** Builds the split of a protocol from the MIT-BIH folder `dbDir`. Deterministic; per-record beats are cached. */
-export async function buildSplit(protocol: Protocol, dbDir: string, spec: InputSpec, parts: ('train' | 'val' | 'test')[] = ['train', 'val', 'test'], opts: { fold?: number } = {}): Promise<Split> {
+export async function buildSplit(protocol: Protocol, dbDir: string, spec: InputSpec, parts: ('train' | 'val' | 'test')[] = ['train', 'val', 'test'], opts: { fold?: Fold } = {}): Promise<Split> {
   const empty = (recs: RecordBeats[]) => gather(recs, [], spec.length);
   if (opts.fold && protocol !== 'inter-patient') throw new Error('cross-validation folds exist under the inter-patient protocol only (DS1 records)');
   if (protocol === 'inter-patient') {
@@ -144,7 +148,9 @@ export async function buildSplit(protocol: Protocol, dbDir: string, spec: InputS
       train: needTrain ? all(trRecs) : empty(trRecs),
       val: needVal ? all(vaRecs) : empty(vaRecs),
       test: needTest ? all(teRecs) : empty(teRecs),
-      description: `train DS1 minus {${valNames.join(',')}} (${trainNames.length} records), validation DS1 records {${valNames.join(',')}}${opts.fold ? ` (fold ${opts.fold} of ${INTER_FOLDS.length})` : ''}, test DS2 (${DS2.length} records)`,
+      description: opts.fold === 'all'
+        ? `train all ${trainNames.length} DS1 records, no validation (fixed epochs), test DS2 (${DS2.length} records)`
+        : `train DS1 minus {${valNames.join(',')}} (${trainNames.length} records), validation DS1 records {${valNames.join(',')}}${opts.fold ? ` (fold ${opts.fold} of ${INTER_FOLDS.length})` : ''}, test DS2 (${DS2.length} records)`,
     };
   }
   const recs = await loadRecords(dbDir, NON_PACED, spec);

@@ -26,9 +26,10 @@ export interface HeldOut {
 function validationOf(dir: string, protocol: Protocol): { key: string; records: string[] | null } {
   const mf = path.join(dir, 'metrics.json');
   if (!fs.existsSync(mf)) throw new Error(`member ${dir} has no metrics.json: its validation data is unknown`);
-  const m = JSON.parse(fs.readFileSync(mf, 'utf8')) as { validation?: { records?: string[] }; fold?: number };
+  const m = JSON.parse(fs.readFileSync(mf, 'utf8')) as { validation?: { records?: string[] }; fold?: number | 'all' };
   if (protocol === 'intra-patient') return { key: 'intra-patient validation split', records: null };
   const records = m.validation?.records ?? interValRecords(m.fold);
+  if (!records.length) throw new Error(`member ${dir} was trained on all DS1 records (--fold all): it has no held-out data`);
   return { key: [...records].sort().join(','), records: [...records].sort() };
 }
 
