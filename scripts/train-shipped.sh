@@ -5,11 +5,14 @@
 # parallel, one per protocol). Nothing here is tuned on test data: the epoch of every model is chosen on its
 # protocol's validation split (held-out DS1 records for inter-patient).
 #
-#   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|cv|seeds|finish|all]   (default all)
+#   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|cv|full|seeds|finish|all]   (default all)
 #
 # `train` writes to $RUNS (default .cache/runs), `finish` copies the runs into models/, exports and reports.
 # `cv` trains the DS1 cross-validation models (four recipes × folds 1-4, `--fold k`, about 1 hour);
 # `finish` ships them under models/inter-patient/cv/ and builds the default inter-patient ensemble from them.
+# `full` trains cnn-lstm-focal on all 22 DS1 records (`--fold all`, seeds 1 and 2, 6 epochs: the median best epoch
+# of its four fold runs, about 4 min each); `finish` ships them under models/inter-patient/full/ and averages them
+# into ensemble-full-ds1.json (no validation data: reported, never the default).
 # `seeds` (not part of `all`) retrains cnn-lstm-focal with seeds 2 and 3 and scores them on DS2 for the report's
 # seed spread (docs/ablation/inter-patient/seeds/); run it before `finish`.
 set -euo pipefail
@@ -60,6 +63,20 @@ if [[ $step == cv || $step == all ]]; then
       $CLI train --arch "$arch" --protocol inter-patient --fold "$k" --out "$RUNS/inter-patient/cv/$name-fold$k" $INTER_ARGS ${flags//,/ } > "$RUNS/cv-$name-fold$k.log" 2>&1
       echo "cv $name fold $k: $(tail -n 1 "$RUNS/cv-$name-fold$k.log")"
     done ) &
+  done
+  wait
+fi
+
+# all of DS1: name:epochs:extra flags (epochs = median best epoch of the recipe's fold runs)
+FULL_RUNS="cnn-lstm-focal-all-seed1:6:--loss,focal,--seed,1 cnn-lstm-focal-all-seed2:6:--loss,focal,--seed,2"
+if [[ $step == full || $step == all ]]; then
+  mkdir -p "$RUNS/inter-patient/full"
+  for r in $FULL_RUNS; do (
+    name=${r%%:*} rest=${r#*:}
+    epochs=${rest%%:*} flags=${rest#*:}
+    # shellcheck disable=SC2086
+    $CLI train --arch cnn-lstm --protocol inter-patient --fold all --out "$RUNS/inter-patient/full/$name" --dropout 0.5 --noise 0.1 --epochs "$epochs" ${flags//,/ } --quiet > "$RUNS/full-$name.log" 2>&1
+    echo "full $name: $(tail -n 1 "$RUNS/full-$name.log")" ) &
   done
   wait
 fi
@@ -121,6 +138,18 @@ if [[ $step == finish || $step == all ]]; then
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-no-gate.json" --json > "models/$proto/ensemble-cv-no-gate-test-report.json"
       $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --out "models/$proto/ensemble-cv-gate-all-offsets.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-gate-all-offsets.json" --json > "models/$proto/ensemble-cv-gate-all-offsets-test-report.json"
+      # the same recipe trained on all of DS1 (no held-out data, so no gate or offsets), averaged over its seeds
+      full=""
+      for r in $FULL_RUNS; do
+        name=${r%%:*}
+        src="$RUNS/$proto/full/$name" dst="models/$proto/full/$name"
+        [[ -f $src/model.json ]] || { echo "missing run $src (run the full step)" >&2; exit 1; }
+        rm -rf "$dst"; mkdir -p "$dst"
+        cp "$src"/{model.json,weights.bin,spec.json,metrics.json} "$dst/"
+        full+="$dst,"
+      done
+      $CLI ensemble build --protocol "$proto" --members "${full%,}" --method average --out "models/$proto/ensemble-full-ds1.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-full-ds1.json" --json > "models/$proto/ensemble-full-ds1-test-report.json"
       members=$(for m in $MEMBERS; do printf 'models/%s/%s,' "$proto" "$m"; done)
       $CLI ensemble build --protocol "$proto" --members "${members%,}" --method top2-weighted --out "models/$proto/ensemble-4arch.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-4arch.json" --json > "models/$proto/ensemble-4arch-test-report.json"
