@@ -196,7 +196,7 @@ export function fitSvebGate(
         sub.data.set(probs.data.subarray(i * probs.C, (i + 1) * probs.C), k * probs.C);
         subRR.set(rr.subarray(i * F, (i + 1) * F), k * F);
       });
-      const out = applySvebGate(sub, subRR, { ...gate, ...g });
+      const out = applySvebGate(sub, subRR, { ...gate, mean: g.mean, std: g.std, weights: g.weights, bias: g.bias });
       test.forEach((i, k) => gated.set(out.data.subarray(k * probs.C, (k + 1) * probs.C), i * probs.C));
     }
     const outOfRecord = { ...probs, data: gated };
