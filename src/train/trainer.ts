@@ -341,9 +341,9 @@ export async function train(cfg: TrainConfig, log: (s: string) => void = (s) => 
 
     // ---- validation (of the averaged weights when --ema is on); without validation data every epoch is kept
     const restore = ema?.swapIn();
-    const seconds = (Date.now() - te) / 1000;
     const vm = valSet.n > 0 ? classificationMetrics(valSet.label, argmax(await predictSet(model, valSet, spec)), CLASS_NAMES) : null;
     const score = vm ? selectionScore(vm) : NaN;
+    const seconds = (Date.now() - te) / 1000;
     const rec: EpochRecord = {
       epoch: epoch + 1,
       loss: lossSum / lossN,
