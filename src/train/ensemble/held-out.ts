@@ -66,19 +66,20 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
   }
   const n = parts.reduce((s, p) => s + p.probs.n, 0), C = parts[0]!.probs.C, F = rrFeatures!.length;
   const data = new Float32Array(n * C), labels = new Int8Array(n), rr = new Float32Array(n * F), record = new Int16Array(n), fold = new Int8Array(n);
-  const records: string[] = [];
+  const recordIndex = new Map<string, number>();
   let o = 0;
-  for (const p of parts) {
+  parts.forEach((p, f) => {
     data.set(p.probs.data, o * C);
     labels.set(p.labels, o);
     rr.set(p.rr, o * F);
-    fold.fill(parts.indexOf(p), o, o + p.probs.n);
+    fold.fill(f, o, o + p.probs.n);
     p.record.forEach((name, k) => {
-      if (!records.includes(name)) records.push(name);
-      record[o + k] = records.indexOf(name);
+      if (!recordIndex.has(name)) recordIndex.set(name, recordIndex.size);
+      record[o + k] = recordIndex.get(name)!;
     });
     o += p.probs.n;
-  }
+  });
+  const records = [...recordIndex.keys()];
   const recs = [...seen.keys()].sort();
   return { probs: { n, C, data }, labels, rr, rrFeatures: rrFeatures!, record, records, fold, folds: parts.map((p) => p.fold), data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
 }
