@@ -19,7 +19,8 @@ export interface ClassOffsetFit {
   beats: number;
 }
 
-function heldOutMetrics(m: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[]) {
+/** Classification metrics of argmax(m) over the labelled beats (`labels` −1 = unlabelled, skipped). */
+export function heldOutMetrics(m: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[]) {
   const pred = argmaxRows(m);
   const y: number[] = [], p: number[] = [];
   for (let i = 0; i < m.n; i++) if (labels[i]! >= 0) { y.push(labels[i]!); p.push(pred[i]!); }

@@ -16,6 +16,7 @@
 // weighted cross-entropy over their N and S beats, S weighted √(N/S), L2 1e-3, 200 full-batch Adam steps from zero:
 // deterministic. These settings were compared on DS1 only (leave one record out); see docs/TRAINING.md.
 import { argmaxRows, type ProbMatrix } from './index.js';
+import { heldOutMetrics } from './calibrate.js';
 
 export interface SvebGate {
   kind: 'rr-logistic';
@@ -110,17 +111,19 @@ function fitWeights(terms: Float64Array, T: number, labels: ArrayLike<number>, i
   for (let j = 0; j < T; j++) std[j] = Math.sqrt(std[j]!) || 1;
   const sW = Math.pow((rows.length - sCount) / sCount, o.sWeightPower);
   const total = rows.length - sCount + sCount * sW;
+  // the standardized terms of the fitted rows, computed once for all steps
+  const X = new Float64Array(rows.length * T), isS = Uint8Array.from(rows, (i) => (labels[i] === S ? 1 : 0));
+  rows.forEach((i, r) => { for (let j = 0; j < T; j++) X[r * T + j] = (terms[i * T + j]! - mean[j]!) / std[j]!; });
   const th = new Float64Array(T + 1), m1 = new Float64Array(T + 1), m2 = new Float64Array(T + 1), g = new Float64Array(T + 1);
-  const x = new Float64Array(T);
   const lr = 0.05, b1 = 0.9, b2 = 0.999;
   for (let step = 1; step <= o.steps; step++) {
     g.fill(0);
-    for (const i of rows) {
+    for (let r = 0; r < rows.length; r++) {
       let z = th[T]!;
-      for (let j = 0; j < T; j++) { x[j] = (terms[i * T + j]! - mean[j]!) / std[j]!; z += th[j]! * x[j]!; }
-      const y = labels[i] === S ? 1 : 0;
+      for (let j = 0; j < T; j++) z += th[j]! * X[r * T + j]!;
+      const y = isS[r]!;
       const e = ((1 / (1 + Math.exp(-z)) - y) * (y ? sW : 1)) / total;
-      for (let j = 0; j < T; j++) g[j] += e * x[j]!;
+      for (let j = 0; j < T; j++) g[j] += e * X[r * T + j]!;
       g[T] += e;
     }
     for (let k = 0; k <= T; k++) {
@@ -137,18 +140,11 @@ function fitWeights(terms: Float64Array, T: number, labels: ArrayLike<number>, i
   };
 }
 
-/** S Se/+P/F1 of argmax(m) over the labelled beats (labels −1 skipped). */
+/** S Se/+P/F1 of argmax(m) over the labelled beats (labels −1 skipped; 0 where nothing is called or present). */
 export function sStats(m: ProbMatrix, labels: ArrayLike<number>): SStats {
-  const p = argmaxRows(m);
-  let tp = 0, fp = 0, fn = 0;
-  for (let i = 0; i < m.n; i++) {
-    if (labels[i]! < 0) continue;
-    if (p[i] === S && labels[i] === S) tp++;
-    else if (p[i] === S) fp++;
-    else if (labels[i] === S) fn++;
-  }
-  const r = (v: number) => Math.round(v * 10000) / 10000;
-  return { se: r(tp / Math.max(tp + fn, 1)), ppv: r(tp / Math.max(tp + fp, 1)), f1: r((2 * tp) / Math.max(2 * tp + fp + fn, 1)) };
+  const c = heldOutMetrics(m, labels, Array.from({ length: m.C }, (_, k) => String(k))).perClass[S]!;
+  const r = (v: number | null) => Math.round((v ?? 0) * 10000) / 10000;
+  return { se: r(c.se), ppv: r(c.ppv), f1: r(c.f1) };
 }
 
 /**
