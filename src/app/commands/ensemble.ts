@@ -102,12 +102,13 @@ export const ensembleCommand: CommandSpec = {
       const db = mitdbOption(o.db);
       const { initEngine } = await import('../../train/engine.js');
       const { heldOutProbs, pickRecipes, recipeOf } = await import('../../train/ensemble/held-out.js');
-      const { fitClassOffsets, heldOutScore } = await import('../../train/ensemble/calibrate.js');
+      const { heldOutScore } = await import('../../train/ensemble/calibrate.js');
+      const { fitDecision, fitOffsets, acrossFolds } = await import('../../train/ensemble/decision.js');
       await initEngine(engineOption(o.engine), { quiet: true });
       let held: HeldOut | undefined;
       if (pick === 'held-out') {
         const score = calibrate === 'held-out'
-          ? (m: ProbMatrix, labels: Int8Array) => (offsets === 'none' ? heldOutScore(m, labels, classes) : fitClassOffsets(m, labels, classes, offsets === 'all' ? {} : { only: offsets }).after)
+          ? (m: ProbMatrix, labels: Int8Array) => fitOffsets(m, labels, classes, offsets)?.after ?? heldOutScore(m, labels, classes)
           : (m: ProbMatrix, labels: Int8Array) => heldOutScore(m, labels, classes);
         const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
         specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
@@ -117,7 +118,6 @@ export const ensembleCommand: CommandSpec = {
       }
       if (calibrate === 'held-out') {
         held ??= await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, proto, db);
-        const { fitDecision, acrossFolds } = await import('../../train/ensemble/decision.js');
         const recipe = { gate: gateKind === 'rr', offsets };
         const d = fitDecision(held, classes, recipe);
         svebGate = d.svebGate;

@@ -29,6 +29,12 @@ export interface FittedDecision extends EnsembleDecision {
   after: number;
 }
 
+/** The class offsets a recipe asks for, fitted on `probs` (null for 'none'). */
+export function fitOffsets(probs: ProbMatrix, labels: ArrayLike<number>, classes: readonly string[], offsets: DecisionRecipe['offsets']): ClassOffsetFit | null {
+  if (offsets === 'none') return null;
+  return fitClassOffsets(probs, labels, classes, offsets === 'all' ? {} : { only: offsets });
+}
+
 type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'record' | 'data'>;
 
 export function fitDecision(h: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
@@ -42,10 +48,7 @@ export function fitDecision(h: Beats, classes: readonly string[], recipe: Decisi
     probs = g.outOfRecord!;
     gated = heldOutScore(probs, h.labels, classes);
   }
-  let offsetFit: ClassOffsetFit | null = null;
-  if (recipe.offsets !== 'none') {
-    offsetFit = fitClassOffsets(probs, h.labels, classes, recipe.offsets === 'all' ? {} : { only: recipe.offsets });
-  }
+  const offsetFit = fitOffsets(probs, h.labels, classes, recipe.offsets);
   const after = offsetFit ? heldOutScore(applyClassOffsets(probs, offsetFit.offsets), h.labels, classes) : gated ?? before;
   return { ...(svebGate ? { svebGate } : {}), ...(offsetFit ? { classOffsets: offsetFit.offsets } : {}), offsetFit, before, ...(gated !== undefined ? { gated } : {}), after };
 }
