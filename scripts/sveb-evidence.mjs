@@ -4,7 +4,9 @@
 //  - rrAlone: the S-vs-N gate of src/train/ensemble/sveb-gate.ts on its own (every beat starts undecided between N
 //    and S), fitted leave one record out over the 22 DS1 records, each record decided by a gate that did not see it;
 //  - ensembleOutOfFold: the default inter-patient ensemble's members, out of fold (each DS1 record scored by the fold
-//    models that held it out), as they predict, and with the gate fitted leave one record out on their predictions.
+//    models that held it out), as they predict, and with the gate fitted leave one record out on their predictions;
+//  - gateL2: the same two, for each L2 strength of the gate's fit. The gate's default L2 is the one with the best
+//    ensemble-gated S F1 here (DS1, leave one record out).
 // Usage: ECG_EDGE_DATA=… node scripts/sveb-evidence.mjs   (build first: npx tsc -p tsconfig.json; ~3 min)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,9 +36,10 @@ const record = Int16Array.from(idx, (i) => held.record[i]);
 const rr = pick(held.rr, F);
 const probs = { n: idx.length, C, data: pick(held.probs.data, C) };
 const undecided = { n: idx.length, C, data: Float32Array.from({ length: idx.length * C }, (_, j) => (j % C < 2 ? 0.5 : 0)) };
-const gated = (m) => fitSvebGate(m, rr, held.rrFeatures, labels, held.data, { record }).outOfRecord;
+const gated = (m, o = {}) => fitSvebGate(m, rr, held.rrFeatures, labels, held.data, { ...o, record }).outOfRecord;
 
 const rrAlone = sStats(gated(undecided), labels);
 const ensembleOutOfFold = { members: man.members.map((m) => m.model), raw: sStats(probs, labels), gated: sStats(gated(probs), labels) };
+const gateL2 = [1e-3, 1e-2, 3e-2, 1e-1, 1].map((l2) => ({ l2, rrAlone: sStats(gated(undecided, { l2 }), labels), ensembleGated: sStats(gated(probs, { l2 }), labels) }));
 const count = (c) => labels.filter((l) => l === c).length;
-console.log(JSON.stringify({ data: `DS1 N and S beats (${count(0)} N, ${count(1)} S; V, F, Q left out)`, rrAlone, ensembleOutOfFold }, null, 2));
+console.log(JSON.stringify({ data: `DS1 N and S beats (${count(0)} N, ${count(1)} S; V, F, Q left out)`, rrAlone, ensembleOutOfFold, gateL2 }, null, 2));

@@ -136,8 +136,12 @@ if [[ $step == finish || $step == all ]]; then
       picked=$(node -e 'const m=require("./models/'"$proto"'/ensemble.json");console.log(m.members.map(x=>"models/'"$proto"'/"+x.model).join(","))')
       $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --out "models/$proto/ensemble-cv-no-gate.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-no-gate.json" --json > "models/$proto/ensemble-cv-no-gate-test-report.json"
-      $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --out "models/$proto/ensemble-cv-gate-all-offsets.json"
+      # (with the gate's first L2 strength, 0.001, as session 5 built it), and the session-5 default (the gate with
+      # L2 0.001 and offsets for S and V)
+      $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --gate-l2 0.001 --out "models/$proto/ensemble-cv-gate-all-offsets.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-gate-all-offsets.json" --json > "models/$proto/ensemble-cv-gate-all-offsets-test-report.json"
+      $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --gate-l2 0.001 --offsets S,V --out "models/$proto/ensemble-cv-gate-l2-0.001.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-gate-l2-0.001.json" --json > "models/$proto/ensemble-cv-gate-l2-0.001-test-report.json"
       # the same recipe trained on all of DS1 (no held-out data, so no gate or offsets), averaged over its seeds
       full=""
       for r in $FULL_RUNS; do

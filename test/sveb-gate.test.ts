@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { applySvebGate, fitSvebGate, gateTerms, sStats, validateSvebGate } from '../src/train/ensemble/sveb-gate.js';
+import { GATE_L2, applySvebGate, fitSvebGate, gateTerms, sStats, validateSvebGate } from '../src/train/ensemble/sveb-gate.js';
 import { Ensemble, argmaxRows, probMatrix, rows, validateManifest } from '../src/train/ensemble/index.js';
 import { cli, root } from './cli-helpers.js';
 
@@ -56,6 +56,16 @@ describe('S-vs-N gate', () => {
     expect(fitSvebGate(m, rr, FEATURES, labels, 'synthetic').gate).toEqual({ ...gate, fit: { ...gate.fit, outOfRecord: undefined } });
   });
 
+  it('its L2 strength (default GATE_L2) shrinks the weights and is recorded in the fit', () => {
+    const { m, rr, labels } = premature(400, 40, 20);
+    const fit = (l2?: number) => fitSvebGate(m, rr, FEATURES, labels, 'synthetic', l2 === undefined ? {} : { l2 }).gate;
+    const norm = (g: ReturnType<typeof fit>) => Math.hypot(...g.weights);
+    expect(fit().fit.l2).toBe(GATE_L2);
+    expect(fit(1e-3).fit.l2).toBe(1e-3);
+    expect(norm(fit(1))).toBeLessThan(norm(fit(GATE_L2)));
+    expect(norm(fit(GATE_L2))).toBeLessThan(norm(fit(1e-3)));
+  });
+
   it('terms are the logs of the features and their pairwise products', () => {
     const t = gateTerms([1, Math.E, 1e-9]);
     expect(t.slice(0, 3).map((v) => +v.toFixed(6))).toEqual([0, 1, +Math.log(1e-3).toFixed(6)]);
@@ -96,6 +106,12 @@ describe('S-vs-N gate', () => {
     r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--sveb-gate', 'tree', '--calibrate', 'held-out', '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown --sveb-gate 'tree': choose none or rr/);
+    r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--calibrate', 'held-out', '--gate-l2', '0.1', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--gate-l2 sets the S-vs-N gate's fit: add --sveb-gate rr/);
+    r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--gate-l2', 'lots', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--gate-l2 must be a number ≥ 0, got 'lots'/);
   });
 });
 

@@ -9,7 +9,7 @@ import type { CalibrationInfo, EnsembleManifest, ProbMatrix } from '../../train/
 import type { HeldOut } from '../../train/ensemble/held-out.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
-                             [--calibrate none|held-out] [--sveb-gate none|rr] [--offsets all|none|LIST] [--out FILE]
+                             [--calibrate none|held-out] [--sveb-gate none|rr] [--gate-l2 X] [--offsets all|none|LIST] [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
@@ -28,6 +28,8 @@ Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`
                    S, it splits their N+S probability between N and S. The offsets are then fitted on the gated
                    probabilities of a leave-one-record-out run of the gate, whose effect the manifest records
                    (version 3)
+  --gate-l2 X      with --sveb-gate rr: L2 strength of the gate's fit (default 0.03, chosen on DS1 leave one record
+                   out: scripts/sveb-evidence.mjs)
   --offsets O      with --calibrate held-out: all (default; every class with ≥ 20 held-out beats) | none | a list
                    such as S,V: the classes that get an offset. With DS1-fold members, the manifest also records
                    what the whole fit (gate and offsets) does leave one fold out: fitted on three folds, scored on
@@ -42,7 +44,7 @@ export const ensembleCommand: CommandSpec = {
   summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, 'gate-l2': { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
     if (!a) return 0;
     const [sub] = a.positionals;
     if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
@@ -67,6 +69,12 @@ export const ensembleCommand: CommandSpec = {
     const gateKind = o['sveb-gate'] ?? 'none';
     if (gateKind !== 'none' && gateKind !== 'rr') throw new CliError(`unknown --sveb-gate '${gateKind}': choose none or rr`);
     if (gateKind === 'rr' && calibrate !== 'held-out') throw new CliError('--sveb-gate rr is fitted on held-out beats: add --calibrate held-out');
+    let gateL2: number | undefined;
+    if (o['gate-l2'] !== undefined) {
+      if (gateKind !== 'rr') throw new CliError('--gate-l2 sets the S-vs-N gate\'s fit: add --sveb-gate rr');
+      gateL2 = Number(o['gate-l2']);
+      if (!(gateL2 >= 0) || !Number.isFinite(gateL2)) throw new CliError(`--gate-l2 must be a number ≥ 0, got '${o['gate-l2']}'`);
+    }
     const offsetsArg = o.offsets ?? 'all';
     const offsets: 'all' | 'none' | string[] = offsetsArg === 'all' || offsetsArg === 'none' ? offsetsArg : offsetsArg.split(',').map((c) => c.trim());
     if (Array.isArray(offsets)) for (const c of offsets) if (!['S', 'V', 'F', 'Q'].includes(c)) throw new CliError(`--offsets: unknown class '${c}': list some of S, V, F, Q (N is the reference), or all, or none`);
@@ -118,7 +126,7 @@ export const ensembleCommand: CommandSpec = {
       }
       if (calibrate === 'held-out') {
         held ??= await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, proto, db);
-        const recipe = { gate: gateKind === 'rr', offsets };
+        const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}) };
         const d = fitDecision(held, classes, recipe);
         svebGate = d.svebGate;
         if (svebGate) {

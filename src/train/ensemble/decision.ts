@@ -18,6 +18,8 @@ export interface DecisionRecipe {
   gate: boolean;
   /** Classes to fit offsets for ('all' = every class with ≥ 20 beats but the reference), or none. */
   offsets: 'all' | 'none' | string[];
+  /** L2 strength of the gate's fit (default GATE_L2). */
+  gateL2?: number;
 }
 
 export interface FittedDecision extends EnsembleDecision {
@@ -43,7 +45,7 @@ export function fitDecision(h: Beats, classes: readonly string[], recipe: Decisi
   let svebGate: SvebGate | undefined;
   let gated: number | undefined;
   if (recipe.gate) {
-    const g = fitSvebGate(h.probs, h.rr, h.rrFeatures, h.labels, h.data, { record: h.record });
+    const g = fitSvebGate(h.probs, h.rr, h.rrFeatures, h.labels, h.data, { record: h.record, ...(recipe.gateL2 !== undefined ? { l2: recipe.gateL2 } : {}) });
     svebGate = g.gate;
     probs = g.outOfRecord!;
     gated = heldOutScore(probs, h.labels, classes);

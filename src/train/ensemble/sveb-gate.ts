@@ -13,8 +13,10 @@
 // the device computes the same inputs.
 //
 // Fitted on held-out beats (each scored by members that did not train on it; `ensemble build --sveb-gate rr`) by
-// weighted cross-entropy over their N and S beats, S weighted √(N/S), L2 1e-3, 200 full-batch Adam steps from zero:
-// deterministic. These settings were compared on DS1 only (leave one record out); see docs/TRAINING.md.
+// weighted cross-entropy over their N and S beats, S weighted √(N/S), L2 0.03 (GATE_L2), 200 full-batch Adam steps
+// from zero: deterministic. These settings were compared on DS1 only (leave one record out); see docs/TRAINING.md.
+// The L2 strength is the one with the best gated S F1 out of record on DS1 (scripts/sveb-evidence.mjs, gateL2):
+// a weaker penalty fits the training patients' RR pattern more closely and transfers less.
 import { argmaxRows, type ProbMatrix } from './index.js';
 import { heldOutMetrics } from './calibrate.js';
 
@@ -98,7 +100,10 @@ export function validateSvebGate(g: unknown, where: string): SvebGate {
   return x as SvebGate;
 }
 
-interface FitOptions { sWeightPower?: number; l2?: number; steps?: number }
+/** The gate's default L2 strength, chosen on DS1 out of record (see the file comment). */
+export const GATE_L2 = 0.03;
+
+export interface FitOptions { sWeightPower?: number; l2?: number; steps?: number }
 
 /** Fits the gate's standardization and weights on the N and S rows of `idx` (all rows when omitted). */
 function fitWeights(terms: Float64Array, T: number, labels: ArrayLike<number>, idx: number[], o: Required<FitOptions>) {
@@ -161,7 +166,7 @@ export function fitSvebGate(
   data: string,
   opts: FitOptions & { record?: ArrayLike<number> } = {},
 ): { gate: SvebGate; outOfRecord: ProbMatrix | null } {
-  const o: Required<FitOptions> = { sWeightPower: opts.sWeightPower ?? 0.5, l2: opts.l2 ?? 1e-3, steps: opts.steps ?? 200 };
+  const o: Required<FitOptions> = { sWeightPower: opts.sWeightPower ?? 0.5, l2: opts.l2 ?? GATE_L2, steps: opts.steps ?? 200 };
   const F = features.length;
   if (rr.length !== probs.n * F) throw new Error(`S-vs-N gate: ${rr.length / F} RR rows of ${F} features for ${probs.n} held-out beats`);
   if (labels.length !== probs.n) throw new Error(`S-vs-N gate: ${labels.length} labels for ${probs.n} held-out beats`);
