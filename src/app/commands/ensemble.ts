@@ -14,10 +14,12 @@ const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-pat
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
   --pick P         all (default): every member | best-per-arch: of the members with the same architecture, only the
-                   one with the best validation score (a choice made on validation data only) | held-out: the
-                   members are DS1-fold models (train --fold 1..4), grouped into recipes by name (cnn-focal-fold3 →
-                   cnn-focal); recipes are added greedily while the held-out score of their average improves
-                   (needs --method average; with --calibrate held-out each candidate is scored with its offsets)
+                   one with the best validation score (a choice made on validation data only) | held-out: recipes
+                   are added greedily while the held-out score of their average improves (needs --method average;
+                   with --calibrate held-out each candidate is scored with its offsets). Inter-patient: the members
+                   are DS1-fold models (train --fold 1..4), grouped into recipes by name (cnn-focal-fold3 →
+                   cnn-focal), held-out = out of fold. Intra-patient: each member is a recipe, held-out = the
+                   validation beats
   --method M       top2-weighted (default; the paper's Top-2-weighted ensemble) | average | weighted-average
   --calibrate C    none (default) | held-out: choose a log-space offset per class (a prior shift before the
                    argmax) that maximizes the selection score (macro F1 over classes with ≥ 20 beats) on the
