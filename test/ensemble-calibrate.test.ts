@@ -94,6 +94,26 @@ describe.skipIf(!DATA)('ensemble build --calibrate held-out on MIT-BIH (needs EC
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/overlapping DS1 records \(record 108 .*--fold 1\.\.4/);
   }, 120_000);
+
+  it('--pick held-out under intra-patient: each model is a recipe, scored on the validation beats it was chosen on', async () => {
+    const intra = path.join(root, 'models', 'intra-patient');
+    const out = path.join(fs.mkdtempSync(path.join(tmpdir(), 'ecg-pick-')), 'ens.json');
+    const names = ['cnn-lstm', 'cnn-ema'];
+    const r = await cli(['ensemble', 'build', '--protocol', 'intra-patient', '--members', names.map((m) => path.join(intra, m)).join(','), '--pick', 'held-out', '--method', 'average', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    // alone, each model's held-out score is the validation score its trainer chose its epoch by
+    for (const a of j.selection.alone) {
+      const m = JSON.parse(fs.readFileSync(path.join(intra, a.recipe, 'metrics.json'), 'utf8'));
+      expect(a.score).toBeCloseTo(m.validation.score, 3);
+    }
+    expect(j.selection.alone.map((a: { recipe: string }) => a.recipe).sort()).toEqual([...names].sort());
+    // the better model comes first; the weaker one joins only if the average scores higher
+    const best = j.selection.alone.reduce((x: { score: number }, y: { score: number }) => (y.score > x.score ? y : x));
+    expect(j.selection.steps[0].recipe).toBe(best.recipe);
+    for (let k = 1; k < j.selection.steps.length; k++) expect(j.selection.steps[k].score).toBeGreaterThan(j.selection.steps[k - 1].score);
+    expect(j.members.map((m: { model: string }) => path.basename(m.model)).sort()).toEqual(j.selection.steps.map((x: { recipe: string }) => x.recipe).sort());
+  }, 180_000);
 });
 
 describe('recipe selection on held-out predictions', () => {
