@@ -146,7 +146,7 @@ if (existsSync(cvDir)) {
     }
     lines.push('DS2 was not used for any of it.', '');
     if (man.selection) {
-      lines.push(`Recipes (\`ensemble build --pick held-out\`): out-of-fold selection score with their offsets (no gate), each alone: ${man.selection.alone.map((a) => `${a.recipe} ${f3(a.score)}`).join(', ')};`,
+      lines.push(`Recipes (\`ensemble build --pick held-out\`, ${man.selection.method}), each alone: ${man.selection.alone.map((a) => `${a.recipe} ${f3(a.score)}`).join(', ')};`,
         `chosen greedily: ${man.selection.steps.map((st) => `${st.recipe} (${f3(st.score)})`).join(', then ')}; no other recipe raised the score of the average.`, '');
     }
   } else lines.push('');

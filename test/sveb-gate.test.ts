@@ -56,6 +56,18 @@ describe('S-vs-N gate', () => {
     expect(fitSvebGate(m, rr, FEATURES, labels, 'synthetic').gate).toEqual({ ...gate, fit: { ...gate.fit, outOfRecord: undefined } });
   });
 
+  it('remembers fits by what they read: the same inputs give the same gate, and a changed gate does not leak into the next fit', () => {
+    const { m, rr, labels } = premature(400, 40, 20);
+    const first = fitSvebGate(m, rr, FEATURES, labels, 'synthetic').gate;
+    const kept = structuredClone(first);
+    first.weights.fill(0);
+    first.mean[0] = 99;
+    expect(fitSvebGate(m, rr, FEATURES, labels, 'synthetic').gate).toEqual(kept);
+    // other labels, other fit
+    const moved = Int8Array.from(labels, (l, i) => (i < 10 ? 1 : l));
+    expect(fitSvebGate(m, rr, FEATURES, moved, 'synthetic').gate.weights).not.toEqual(kept.weights);
+  });
+
   it('its L2 strength (default GATE_L2) shrinks the weights and is recorded in the fit', () => {
     const { m, rr, labels } = premature(400, 40, 20);
     const fit = (l2?: number) => fitSvebGate(m, rr, FEATURES, labels, 'synthetic', l2 === undefined ? {} : { l2 }).gate;
@@ -178,6 +190,20 @@ describe.skipIf(!DATA)('ensemble build --sveb-gate rr on MIT-BIH (needs ECG_EDGE
     const clf = await loadClassifier(out);
     expect(clf.kind).toBe('ensemble');
   }, 180_000);
+
+  it('--pick held-out scores each candidate with the whole decision step across DS1 folds, the same score the manifest records', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(tmpdir(), 'ecg-pick-')), 'ens.json');
+    const cv = path.join(root, 'models', 'inter-patient', 'cv');
+    const members = ['cnn-focal', 'cnn-lstm-focal'].flatMap((r) => [1, 2, 3, 4].map((k) => path.join(cv, `${r}-fold${k}`))).join(',');
+    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--method', 'average', '--pick', 'held-out', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--offsets', 'S,V', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(j.selection.method).toMatch(/leave-one-fold-out selection score of the whole decision step \(S-vs-N gate, offsets S,V\)/);
+    expect(j.selection.alone.map((a: { recipe: string }) => a.recipe).sort()).toEqual(['cnn-focal', 'cnn-lstm-focal']);
+    // the chosen ensemble's last selection step is what its own leave-one-fold-out check records
+    expect(j.selection.steps.at(-1).score).toBeCloseTo(j.calibration.acrossFolds.after, 10);
+    expect(j.members).toHaveLength(4 * j.selection.steps.length);
+  }, 600_000);
 
   it('the shipped default inter-patient ensemble gates real beats: only N/S calls change, and S false positives fall on record 209', async () => {
     const { loadClassifier } = await import('../src/train/classify.js');

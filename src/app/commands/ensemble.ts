@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { engineOption, mitdbOption } from '../train-args.js';
-import type { CalibrationInfo, EnsembleManifest, ProbMatrix } from '../../train/ensemble/index.js';
+import type { CalibrationInfo, EnsembleManifest } from '../../train/ensemble/index.js';
 import type { HeldOut } from '../../train/ensemble/held-out.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
@@ -116,19 +116,29 @@ export const ensembleCommand: CommandSpec = {
       const { fitDecision, fitOffsets, acrossFolds } = await import('../../train/ensemble/decision.js');
       await initEngine(engineOption(o.engine), { quiet: true });
       let held: HeldOut | undefined;
+      const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}) };
       if (pick === 'held-out') {
-        const score = calibrate === 'held-out'
-          ? (m: ProbMatrix, labels: Int8Array) => fitOffsets(m, labels, classes, offsets)?.after ?? heldOutScore(m, labels, classes)
-          : (m: ProbMatrix, labels: Int8Array) => heldOutScore(m, labels, classes);
+        // with --calibrate held-out, a candidate is scored with the decision step this build fits: across DS1 folds
+        // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets
+        let how = 'the held-out selection score';
+        const score = (h: HeldOut): number => {
+          if (calibrate !== 'held-out') return heldOutScore(h.probs, h.labels, classes);
+          const across = acrossFolds(h, classes, recipe);
+          if (across) {
+            how = `the leave-one-fold-out selection score of the whole decision step (${recipe.gate ? 'S-vs-N gate, ' : ''}offsets ${Array.isArray(offsets) ? offsets.join(',') : offsets})`;
+            return across.after;
+          }
+          how = 'the held-out selection score with class offsets';
+          return fitOffsets(h.probs, h.labels, classes, offsets)?.after ?? heldOutScore(h.probs, h.labels, classes);
+        };
         const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
         specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
-        selection = { method: `greedy forward selection of recipes on the held-out selection score${calibrate === 'held-out' ? ' (with class offsets)' : ''}`, ...r.selection };
+        selection = { method: `greedy forward selection of recipes on ${how}`, ...r.selection };
         held = r.heldOut;
         console.error(`ensemble: held-out score alone ${r.selection.alone.map((x) => `${x.recipe} ${x.score.toFixed(4)}`).join(', ')}; chosen ${r.selection.steps.map((x) => `${x.recipe} → ${x.score.toFixed(4)}`).join(', ')}`);
       }
       if (calibrate === 'held-out') {
         held ??= await heldOutProbs(specs.map((s) => path.resolve(base, s.model)), specs.map((s) => s.weight), method, proto, db);
-        const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}) };
         const d = fitDecision(held, classes, recipe);
         svebGate = d.svebGate;
         if (svebGate) {

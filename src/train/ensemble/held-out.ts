@@ -130,7 +130,8 @@ export function selectRecipes(byRecipe: Map<string, ProbMatrix>, score: (m: Prob
 
 /**
  * `ensemble build --pick held-out`: groups the member folders into recipes (recipeOf), scores each recipe's
- * members on their held-out data (averaged), and selects recipes greedily on `score`. Returns the chosen recipes,
+ * members on their held-out data (averaged), and selects recipes greedily on `score`, which gets a candidate's
+ * probabilities with the held-out beats they score (labels, RR features, records, folds). Returns the chosen recipes,
  * the selection steps and the held-out predictions of the chosen ensemble (the average over all its members, since
  * each recipe has one member per fold).
  */
@@ -138,7 +139,7 @@ export async function pickRecipes(
   memberDirs: string[],
   protocol: Protocol,
   db: string,
-  score: (m: ProbMatrix, labels: Int8Array) => number,
+  score: (h: HeldOut) => number,
 ): Promise<{ recipes: Set<string>; selection: RecipeSelection; heldOut: HeldOut }> {
   const byRecipe = new Map<string, string[]>();
   for (const d of memberDirs) byRecipe.set(recipeOf(d), [...(byRecipe.get(recipeOf(d)) ?? []), d]);
@@ -152,6 +153,6 @@ export async function pickRecipes(
     first ??= h;
     probs.set(name, h.probs);
   }
-  const { probs: chosen, ...selection } = selectRecipes(probs, (m) => score(m, first!.labels));
+  const { probs: chosen, ...selection } = selectRecipes(probs, (m) => score({ ...first!, probs: m }));
   return { recipes: new Set(selection.steps.map((s) => s.recipe)), selection, heldOut: { ...first!, probs: chosen } };
 }

@@ -17,6 +17,7 @@
 // from zero: deterministic. These settings were compared on DS1 only (leave one record out); see docs/TRAINING.md.
 // The L2 strength is the one with the best gated S F1 out of record on DS1 (scripts/sveb-evidence.mjs, gateL2):
 // a weaker penalty fits the training patients' RR pattern more closely and transfers less.
+import { createHash } from 'node:crypto';
 import { argmaxRows, type ProbMatrix } from './index.js';
 import { heldOutMetrics } from './calibrate.js';
 
@@ -105,8 +106,32 @@ export const GATE_L2 = 0.03;
 
 export interface FitOptions { sWeightPower?: number; l2?: number; steps?: number }
 
+type Weights = ReturnType<typeof fitWeightsUncached>;
+
+// The gate reads RR features and labels only, never the members' probabilities, so ensembles scored on the same
+// held-out beats (the candidates of `ensemble build --pick held-out`) fit identical gates. Fits are remembered by a
+// digest of exactly what they read (terms, labels, rows, settings); at most FIT_CACHE_SIZE of them.
+const FIT_CACHE_SIZE = 1024;
+const fitCache = new Map<string, Weights>();
+
 /** Fits the gate's standardization and weights on the N and S rows of `idx` (all rows when omitted). */
-function fitWeights(terms: Float64Array, T: number, labels: ArrayLike<number>, idx: number[], o: Required<FitOptions>) {
+function fitWeights(terms: Float64Array, T: number, labels: ArrayLike<number>, idx: number[], o: Required<FitOptions>): Weights {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([T, o.sWeightPower, o.l2, o.steps]));
+  h.update(new Uint8Array(terms.buffer, terms.byteOffset, terms.byteLength));
+  h.update(Int8Array.from(labels));
+  h.update(new Uint8Array(Int32Array.from(idx).buffer));
+  const key = h.digest('hex');
+  const copy = (w: Weights): Weights => ({ ...w, mean: [...w.mean], std: [...w.std], weights: [...w.weights] });
+  const hit = fitCache.get(key);
+  if (hit) return copy(hit);
+  const w = fitWeightsUncached(terms, T, labels, idx, o);
+  if (fitCache.size >= FIT_CACHE_SIZE) fitCache.delete(fitCache.keys().next().value!);
+  fitCache.set(key, w);
+  return copy(w);
+}
+
+function fitWeightsUncached(terms: Float64Array, T: number, labels: ArrayLike<number>, idx: number[], o: Required<FitOptions>) {
   const rows = idx.filter((i) => labels[i] === N || labels[i] === S);
   const sCount = rows.filter((i) => labels[i] === S).length;
   if (sCount === 0 || sCount === rows.length) throw new Error(`S-vs-N gate: needs both N and S beats to fit (${rows.length - sCount} N, ${sCount} S)`);
