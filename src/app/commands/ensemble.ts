@@ -16,7 +16,9 @@ Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`
   --pick P         all (default): every member | best-per-arch: of the members with the same architecture, only the
                    one with the best validation score (a choice made on validation data only) | held-out: recipes
                    are added greedily while the held-out score of their average improves (needs --method average;
-                   with --calibrate held-out each candidate is scored with its offsets). Inter-patient: the members
+                   with --calibrate held-out each candidate is scored with the decision step this build fits: with
+                   DS1-fold members, gate and offsets fitted on three folds and scored on the fourth, as in
+                   calibration.acrossFolds; else with its offsets). Inter-patient: the members
                    are DS1-fold models (train --fold 1..4), grouped into recipes by name (cnn-focal-fold3 →
                    cnn-focal), held-out = out of fold. Intra-patient: each member is a recipe, held-out = the
                    validation beats
