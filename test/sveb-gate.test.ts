@@ -174,11 +174,12 @@ describe.skipIf(!DATA)('ensemble build --sveb-gate rr on MIT-BIH (needs ECG_EDGE
   it('fits the gate on the members’ held-out DS1 records, out of record, and writes a version-3 manifest', async () => {
     const out = path.join(fs.mkdtempSync(path.join(tmpdir(), 'ecg-gate-')), 'ens.json');
     const members = ['cnn-focal', 'cnn-lstm-focal'].map((m) => path.join(root, 'models', 'inter-patient', m)).join(',');
-    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--method', 'average', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--out', out]);
+    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--method', 'average', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--gate-l2', '0.1', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(j.version).toBe(3);
     expect(j.svebGate.features).toEqual(FEATURES);
+    expect(j.svebGate.fit.l2).toBe(0.1);
     // DS1 records 108, 114, 116, 220: their N and S beats, each record gated by a gate fitted on the other three
     expect(j.svebGate.fit.nBeats + j.svebGate.fit.sBeats).toBeLessThan(8102);
     expect(j.svebGate.fit.sBeats).toBeGreaterThanOrEqual(100);
