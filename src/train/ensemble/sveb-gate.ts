@@ -104,7 +104,7 @@ export function validateSvebGate(g: unknown, where: string): SvebGate {
 /** The gate's default L2 strength, chosen on DS1 out of record (see the file comment). */
 export const GATE_L2 = 0.03;
 
-export interface FitOptions { sWeightPower?: number; l2?: number; steps?: number }
+interface FitOptions { sWeightPower?: number; l2?: number; steps?: number }
 
 type Weights = ReturnType<typeof fitWeightsUncached>;
 
