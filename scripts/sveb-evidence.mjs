@@ -6,7 +6,10 @@
 //  - ensembleOutOfFold: the default inter-patient ensemble's members, out of fold (each DS1 record scored by the fold
 //    models that held it out), as they predict, and with the gate fitted leave one record out on their predictions;
 //  - gateL2: the same two, for each L2 strength of the gate's fit. The gate's default L2 is the one with the best
-//    ensemble-gated S F1 here (DS1, leave one record out).
+//    ensemble-gated S F1 here (DS1, leave one record out);
+//  - medianRR: evidence for a next step, not shipped: the same two with pre- and post-RR divided by the median RR
+//    of the record's beats (all of them, unlabelled: computed from pre/recordAvg over the whole record, offline) in
+//    place of the running record average, which premature beats pull down in records that have many.
 // Usage: ECG_EDGE_DATA=… node scripts/sveb-evidence.mjs   (build first: npx tsc -p tsconfig.json; ~3 min)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,5 +44,23 @@ const gated = (m, o = {}) => fitSvebGate(m, rr, held.rrFeatures, labels, held.da
 const rrAlone = sStats(gated(undecided), labels);
 const ensembleOutOfFold = { members: man.members.map((m) => m.model), raw: sStats(probs, labels), gated: sStats(gated(probs), labels) };
 const gateL2 = [1e-3, 1e-2, 3e-2, 1e-1, 1].map((l2) => ({ l2, rrAlone: sStats(gated(undecided, { l2 }), labels), ensembleGated: sStats(gated(probs, { l2 }), labels) }));
+// medianRR: pre/recordAvg and post/recordAvg re-referenced to the record's median pre-RR (label-free)
+const fi = (name) => held.rrFeatures.indexOf(name);
+const [iPre, iPost] = [fi('pre/recordAvg'), fi('post/recordAvg')];
+const medianOf = new Map();
+for (let i = 0; i < held.probs.n; i++) {
+  const r = held.record[i];
+  if (!medianOf.has(r)) medianOf.set(r, []);
+  medianOf.get(r).push(held.rr[i * F + iPre]);
+}
+for (const [r, v] of medianOf) { v.sort((a, b) => a - b); medianOf.set(r, v[v.length >> 1]); }
+const rrMedian = Float32Array.from(rr);
+idx.forEach((i, k) => {
+  const m = medianOf.get(held.record[i]);
+  rrMedian[k * F + iPre] = held.rr[i * F + iPre] / m;
+  rrMedian[k * F + iPost] = held.rr[i * F + iPost] / m;
+});
+const gatedMedian = (m) => fitSvebGate(m, rrMedian, held.rrFeatures, labels, held.data, { record }).outOfRecord;
+const medianRR = { rrAlone: sStats(gatedMedian(undecided), labels), ensembleGated: sStats(gatedMedian(probs), labels) };
 const count = (c) => labels.filter((l) => l === c).length;
-console.log(JSON.stringify({ data: `DS1 N and S beats (${count(0)} N, ${count(1)} S; V, F, Q left out)`, rrAlone, ensembleOutOfFold, gateL2 }, null, 2));
+console.log(JSON.stringify({ data: `DS1 N and S beats (${count(0)} N, ${count(1)} S; V, F, Q left out)`, rrAlone, ensembleOutOfFold, gateL2, medianRR }, null, 2));
