@@ -8,7 +8,6 @@
 // Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal] [--also LIST] [--write]
 //        (build first: npx tsc -p tsconfig.json; ~6 min, plus ~2 min per --also recipe). --write also updates the
 //        calibration-transfer section of docs/RESULTS.md.
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +17,7 @@ const { heldOutProbs } = await dist('train/ensemble/held-out.js');
 const { acrossFolds } = await dist('train/ensemble/decision.js');
 const { initEngine } = await dist('train/engine.js');
 const { dataDir } = await dist('wfdb/index.js');
+const { writeSection } = await dist('train/report/section.js');
 
 const args = process.argv.slice(2);
 const alsoAt = args.indexOf('--also');
@@ -58,7 +58,6 @@ if (args.includes('--write')) {
   const f3 = (x) => (x === null || x === undefined ? '–' : x.toFixed(3));
   const best = rows.reduce((b, r) => (r.after > b.after ? r : b), rows[0]);
   const lines = [
-    '<!-- BEGIN calibration-transfer -->',
     '## Fitting the decision step on other patients: leave one DS1 fold out',
     '',
     `\`ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs ${recipe}${also.length ? ` --also ${also.join(',')}` : ''} --write\` (${new Date().toISOString().slice(0, 10)}): the out-of-fold predictions of the ${recipe} fold models`,
@@ -79,11 +78,8 @@ if (args.includes('--write')) {
       '|---|---|---|---|',
       ...gateAlone.map((g) => `| ${g.recipe} | ${f3(g.before)} → ${f3(g.after)} | ${f3(g.f1Before[1])} → ${f3(g.f1After[1])} | ${f3(g.f1Before[2])} → ${f3(g.f1After[2])} |`),
     ] : []),
-    '<!-- END calibration-transfer -->',
   ];
   const file = path.join(root, 'docs', 'RESULTS.md');
-  const text = readFileSync(file, 'utf8');
-  const re = /<!-- BEGIN calibration-transfer -->[\s\S]*?<!-- END calibration-transfer -->/;
-  writeFileSync(file, re.test(text) ? text.replace(re, lines.join('\n')) : `${text.trimEnd()}\n\n${lines.join('\n')}\n`);
+  writeSection(file, 'calibration-transfer', lines.join('\n'));
   console.error(`wrote the calibration-transfer section of ${file}`);
 }

@@ -7,7 +7,6 @@
 // plus the peak -> event latency over the 48 records and the fixed-point vs float64 SNR of the filter.
 // Usage: ECG_EDGE_DATA=/path node scripts/results-detect.mjs [--write]   (without --write: prints the section)
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -65,7 +64,6 @@ const pct = (x) => (x === null ? '—' : (100 * x).toFixed(2));
 const date = new Date().toISOString().slice(0, 10);
 
 const lines = [];
-lines.push('<!-- BEGIN detect -->');
 lines.push('## detect: native fixed-point filter + R-peak detector (issue 3)');
 lines.push('');
 lines.push(`Generated ${date} by \`ECG_EDGE_DATA=… node scripts/results-detect.mjs --write\` (after \`npx tsc\`), which runs the commands below.`);
@@ -124,15 +122,12 @@ lines.push(`| native through the TypeScript API (\`Pipeline.push\` of whole reco
 lines.push(`| plain float64 TypeScript implementation of the same algorithm (src/pipeline/reference/float-pipeline.ts) | ${(bench.float_ts_samples_per_s / 1e6).toFixed(1)} M |`);
 lines.push('');
 lines.push(`\`ratio_vs_float_ts\` = ${bench.ratio_vs_float_ts}. Target ≥ 30 M samples/s. Measured on the shared 2-core build machine while other jobs ran; expect some run-to-run spread.`);
-lines.push('<!-- END detect -->');
 const section = lines.join('\n');
 
 if (process.argv.includes('--write')) {
   const file = path.join(root, 'docs', 'RESULTS.md');
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Results\n';
-  const re = /<!-- BEGIN detect -->[\s\S]*?<!-- END detect -->/;
-  text = re.test(text) ? text.replace(re, section) : text.trimEnd() + '\n\n' + section + '\n';
-  writeFileSync(file, text);
+  const { writeSection } = await import(dist('train/report/section.js'));
+  writeSection(file, 'detect', section);
   console.log(`wrote the detect section of ${file}`);
 } else {
   console.log(section);

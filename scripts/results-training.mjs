@@ -4,8 +4,9 @@
 // `ecg-edge eval classify --protocol P --model DIR --json`), and models/<protocol>/ensemble-test-report.json
 // (the same for the ensemble). scripts/train-shipped.sh produces all of them.
 // Optional input ablation rows: ABLATION="label=dir;label=dir" (folders written by `ecg-edge train`).
-// Usage: node scripts/results-training.mjs [--write]   (without --write: prints the section)
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+// Usage: node scripts/results-training.mjs [--write]   (without --write: prints the section; --write needs the build:
+//        npx tsc -p tsconfig.json)
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -173,10 +174,7 @@ lines.push('Published inter-patient anchors (DS2): de Chazal 2004 SVEB Se 76 / +
 
 const section = lines.join('\n');
 if (process.argv.includes('--write')) {
-  const file = path.join(root, 'docs', 'RESULTS.md');
-  const doc = readFileSync(file, 'utf8');
-  const a = doc.indexOf('<!-- BEGIN training -->'), b = doc.indexOf('<!-- END training -->');
-  const body = `<!-- BEGIN training -->\n${section}\n`;
-  writeFileSync(file, a >= 0 && b > a ? doc.slice(0, a) + body + doc.slice(b) : `${doc}\n${body}<!-- END training -->\n`);
+  const { writeSection } = await import(path.join(root, 'dist', 'train', 'report', 'section.js'));
+  writeSection(path.join(root, 'docs', 'RESULTS.md'), 'training', section);
   console.error('results-training: wrote the training section of docs/RESULTS.md');
 } else console.log(section);

@@ -20,6 +20,7 @@ const dist = (p) => import(path.join(root, 'dist', p));
 const { initEngine } = await dist('train/engine.js');
 const { heldOutProbs } = await dist('train/ensemble/held-out.js');
 const { fitSvebGate, sStats } = await dist('train/ensemble/sveb-gate.js');
+const { gatherRows } = await dist('train/ensemble/index.js');
 const { dataDir } = await dist('wfdb/index.js');
 const db = dataDir('mitdb');
 
@@ -33,7 +34,7 @@ const held = await heldOutProbs(dirs, man.members.map((m) => m.weight), man.meth
 const idx = [];
 for (let i = 0; i < held.probs.n; i++) if (held.labels[i] === 0 || held.labels[i] === 1) idx.push(i);
 const C = held.probs.C, F = held.rrFeatures.length;
-const pick = (src, width) => Float32Array.from(idx.flatMap((i) => Array.from(src.subarray(i * width, (i + 1) * width))));
+const pick = (src, width) => gatherRows(src, width, idx);
 const labels = Int8Array.from(idx, (i) => held.labels[i]);
 const record = Int16Array.from(idx, (i) => held.record[i]);
 const rr = pick(held.rr, F);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { initEngine, rng, seedGlobalRandom, shuffleInPlace, type EngineChoice } from './engine.js';
 import { archByName, type ArchName } from './models/index.js';
 import { CLASS_NAMES, beatChannels, defaultInputSpec, makeSpec, type InputSpec, type ModelSpec, type RRFeatureName, type BeatChannelName } from './spec.js';
-import { buildSplit, classCounts, DS1, countsTable, gatherBeats, interValRecords, recordsSet, type BeatSet, type Protocol } from './dataset/index.js';
+import { buildSplit, classCounts, DS1, countsTable, gatherBeats, interValRecords, recordsSet, type BeatSet, type Fold, type Protocol } from './dataset/index.js';
 import { saveModel, loadModel, writeAtomic } from './io.js';
 import { predictSet, argmax } from './predict.js';
 import { classificationMetrics, selectionScore } from './report/metrics.js';
@@ -53,7 +53,7 @@ export interface TrainConfig {
   /** Inter-patient only: validate on DS1 cross-validation fold k (1-based, INTER_FOLDS) instead of INTER_VAL; or
    *  'all': train on every DS1 record with no validation, for exactly `epochs` epochs (the model of the last epoch
    *  is kept; choose the count from cross-validation). */
-  fold?: number | 'all';
+  fold?: Fold;
   /** Optional cap on training beats (smoke tests): a stratified random subset of this size. */
   maxTrainBeats?: number;
   /** Records to use instead of the protocol (smoke tests): { train, val } record names. */

@@ -122,19 +122,15 @@ export const ensembleCommand: CommandSpec = {
       if (pick === 'held-out') {
         // with --calibrate held-out, a candidate is scored with the decision step this build fits: across DS1 folds
         // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets
-        let how = 'the held-out selection score';
         const score = (h: HeldOut): number => {
           if (calibrate !== 'held-out') return heldOutScore(h.probs, h.labels, classes);
-          const across = acrossFolds(h, classes, recipe);
-          if (across) {
-            how = `the leave-one-fold-out selection score of the whole decision step (${recipe.gate ? 'S-vs-N gate, ' : ''}offsets ${Array.isArray(offsets) ? offsets.join(',') : offsets})`;
-            return across.after;
-          }
-          how = 'the held-out selection score with class offsets';
-          return fitOffsets(h.probs, h.labels, classes, offsets)?.after ?? heldOutScore(h.probs, h.labels, classes);
+          return acrossFolds(h, classes, recipe)?.after ?? fitOffsets(h.probs, h.labels, classes, offsets)?.after ?? heldOutScore(h.probs, h.labels, classes);
         };
         const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
         specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
+        const how = calibrate !== 'held-out' ? 'the held-out selection score'
+          : r.heldOut.folds.length >= 2 ? `the leave-one-fold-out selection score of the whole decision step (${recipe.gate ? 'S-vs-N gate, ' : ''}offsets ${Array.isArray(offsets) ? offsets.join(',') : offsets})`
+          : 'the held-out selection score with class offsets';
         selection = { method: `greedy forward selection of recipes on ${how}`, ...r.selection };
         held = r.heldOut;
         console.error(`ensemble: held-out score alone ${r.selection.alone.map((x) => `${x.recipe} ${x.score.toFixed(4)}`).join(', ')}; chosen ${r.selection.steps.map((x) => `${x.recipe} → ${x.score.toFixed(4)}`).join(', ')}`);

@@ -7,6 +7,7 @@ import { mitdbOption } from '../train-args.js';
 import { CliError, parse, type CommandSpec } from '../args.js';
 import { PROTOCOLS, checkProtocol, buildSplit, setInputs, type Protocol, type BeatSet } from '../../train/dataset/protocols.js';
 import { CLASS_NAMES, type InputSpec } from '../../train/spec.js';
+import { writeSection } from '../../train/report/section.js';
 
 const help = `Usage: ecg-edge export <model-dir> --out <file.ecgm> [--calibration ${PROTOCOLS.join('|')}] [--db DIR]
                          [--beats N] [--int16 auto|none|NAME,...] [--fidelity] [--fidelity-on test|calibration]
@@ -128,15 +129,6 @@ export async function writeResults(modelsDir: string): Promise<string> {
   return lines.join('\n');
 }
 
-export function replaceSection(file: string, area: string, body: string): void {
-  const begin = `<!-- BEGIN ${area} -->`, end = `<!-- END ${area} -->`;
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Results\n';
-  const block = `${begin}\n${body}\n${end}`;
-  const i = text.indexOf(begin), j = text.indexOf(end);
-  const out = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
-  fs.writeFileSync(file, out);
-}
-
 export const exportCommand: CommandSpec = {
   name: 'export',
   summary: 'quantize a trained model to an int8 .ecgm file for the native core (and measure its fidelity)',
@@ -153,7 +145,7 @@ export const exportCommand: CommandSpec = {
     if (o.results) {
       const body = await writeResults((o.models as string | undefined) ?? path.join(packageRoot, 'models'));
       const file = path.join(packageRoot, 'docs', 'RESULTS.md');
-      replaceSection(file, 'int8', body);
+      writeSection(file, 'int8', body);
       console.log(`wrote the int8 section of ${file}`);
       return 0;
     }

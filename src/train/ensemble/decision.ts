@@ -9,7 +9,7 @@
 // left-out fold: a check of what the fit does on patients it never saw (the situation of DS2). On DS1 it showed,
 // for example, that an F offset fitted without record 208 (nearly all DS1 F beats) destroys F out of fold.
 import { applyClassOffsets, fitClassOffsets, heldOutF1, heldOutScore, type ClassOffsetFit } from './calibrate.js';
-import { decide, type EnsembleDecision, type ProbMatrix } from './index.js';
+import { decide, gatherRows, type EnsembleDecision, type ProbMatrix } from './index.js';
 import { fitSvebGate, type SvebGate } from './sveb-gate.js';
 import type { HeldOut } from './held-out.js';
 
@@ -57,14 +57,9 @@ export function fitDecision(h: Beats, classes: readonly string[], recipe: Decisi
 
 /** The beats `idx` of a held-out set. */
 function subset(h: HeldOut, idx: number[]): Beats {
-  const C = h.probs.C, F = h.rrFeatures.length;
-  const data = new Float32Array(idx.length * C), rr = new Float32Array(idx.length * F);
-  idx.forEach((i, k) => {
-    data.set(h.probs.data.subarray(i * C, (i + 1) * C), k * C);
-    rr.set(h.rr.subarray(i * F, (i + 1) * F), k * F);
-  });
+  const C = h.probs.C;
   return {
-    probs: { n: idx.length, C, data }, rr, rrFeatures: h.rrFeatures, data: h.data,
+    probs: { n: idx.length, C, data: gatherRows(h.probs.data, C, idx) }, rr: gatherRows(h.rr, h.rrFeatures.length, idx), rrFeatures: h.rrFeatures, data: h.data,
     labels: Int8Array.from(idx, (i) => h.labels[i]!), record: Int16Array.from(idx, (i) => h.record[i]!),
   };
 }

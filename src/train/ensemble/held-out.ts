@@ -3,7 +3,7 @@
 // members of fold k score fold k's records, so together they cover DS1 out of fold. Used to choose class offsets.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildSplit, interValRecords, recordsSet, setInputs, type BeatSet, type Protocol } from '../dataset/index.js';
+import { buildSplit, interValRecords, recordsSet, setInputs, type BeatSet, type Fold, type Protocol } from '../dataset/index.js';
 import { loadClassifier } from '../classify.js';
 import { averageProbs, combine, type EnsembleMethod, type ProbMatrix } from './index.js';
 
@@ -26,7 +26,7 @@ export interface HeldOut {
 function validationOf(dir: string, protocol: Protocol): { key: string; records: string[] | null } {
   const mf = path.join(dir, 'metrics.json');
   if (!fs.existsSync(mf)) throw new Error(`member ${dir} has no metrics.json: its validation data is unknown`);
-  const m = JSON.parse(fs.readFileSync(mf, 'utf8')) as { validation?: { records?: string[] }; fold?: number | 'all' };
+  const m = JSON.parse(fs.readFileSync(mf, 'utf8')) as { validation?: { records?: string[] }; fold?: Fold };
   if (protocol === 'intra-patient') return { key: 'intra-patient validation split', records: null };
   const records = m.validation?.records ?? interValRecords(m.fold);
   if (!records.length) throw new Error(`member ${dir} was trained on all DS1 records (--fold all): it has no held-out data`);

@@ -102,6 +102,13 @@ export function combine(method: EnsembleMethod, members: ProbMatrix[], weights?:
   }
 }
 
+/** Rows `idx` of a row-major matrix with `width` values per row, in that order. */
+export function gatherRows(data: Float32Array, width: number, idx: readonly number[]): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  idx.forEach((i, k) => out.set(data.subarray(i * width, (i + 1) * width), k * width));
+  return out;
+}
+
 /** Class index of the largest value per row (lowest index wins ties). */
 export function argmaxRows(m: ProbMatrix): Int32Array {
   const out = new Int32Array(m.n);

@@ -18,7 +18,7 @@
 // The L2 strength is the one with the best gated S F1 out of record on DS1 (scripts/sveb-evidence.mjs, gateL2):
 // a weaker penalty fits the training patients' RR pattern more closely and transfers less.
 import { createHash } from 'node:crypto';
-import { argmaxRows, type ProbMatrix } from './index.js';
+import { argmaxRows, gatherRows, type ProbMatrix } from './index.js';
 import { heldOutMetrics } from './calibrate.js';
 
 export interface SvebGate {
@@ -110,18 +110,23 @@ type Weights = ReturnType<typeof fitWeightsUncached>;
 
 // The gate reads RR features and labels only, never the members' probabilities, so ensembles scored on the same
 // held-out beats (the candidates of `ensemble build --pick held-out`) fit identical gates. Fits are remembered by a
-// digest of exactly what they read (terms, labels, rows, settings); at most FIT_CACHE_SIZE of them.
+// digest of exactly what they read (settings, terms and labels: `inputs`, digested once per fitSvebGate call; rows);
+// at most FIT_CACHE_SIZE of them.
 const FIT_CACHE_SIZE = 1024;
 const fitCache = new Map<string, Weights>();
 
-/** Fits the gate's standardization and weights on the N and S rows of `idx` (all rows when omitted). */
-function fitWeights(terms: Float64Array, T: number, labels: ArrayLike<number>, idx: number[], o: Required<FitOptions>): Weights {
+/** The digest of a fit's shared inputs, the first part of its cache key. */
+function inputsDigest(terms: Float64Array, T: number, labels: ArrayLike<number>, o: Required<FitOptions>): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([T, o.sWeightPower, o.l2, o.steps]));
   h.update(new Uint8Array(terms.buffer, terms.byteOffset, terms.byteLength));
   h.update(Int8Array.from(labels));
-  h.update(new Uint8Array(Int32Array.from(idx).buffer));
-  const key = h.digest('hex');
+  return h.digest('hex');
+}
+
+/** Fits the gate's standardization and weights on the N and S rows of `idx` (remembered; see fitCache). */
+function fitWeights(inputs: string, terms: Float64Array, T: number, labels: ArrayLike<number>, idx: number[], o: Required<FitOptions>): Weights {
+  const key = inputs + createHash('sha256').update(new Uint8Array(Int32Array.from(idx).buffer)).digest('hex');
   const copy = (w: Weights): Weights => ({ ...w, mean: [...w.mean], std: [...w.std], weights: [...w.weights] });
   const hit = fitCache.get(key);
   if (hit) return copy(hit);
@@ -199,7 +204,8 @@ export function fitSvebGate(
   const terms = new Float64Array(probs.n * T);
   for (let i = 0; i < probs.n; i++) terms.set(gateTerms(rr, i * F, F), i * T);
   const all = Array.from({ length: probs.n }, (_, i) => i);
-  const w = fitWeights(terms, T, labels, all, o);
+  const inputs = inputsDigest(terms, T, labels, o);
+  const w = fitWeights(inputs, terms, T, labels, all, o);
   const gate: SvebGate = {
     kind: 'rr-logistic', features: [...features], mean: w.mean, std: w.std, weights: w.weights, bias: w.bias,
     fit: { data, nBeats: w.nBeats, sBeats: w.sBeats, sWeight: w.sWeight, l2: o.l2, steps: o.steps },
@@ -210,19 +216,14 @@ export function fitSvebGate(
     for (const h of recs) {
       const train = all.filter((i) => opts.record![i] !== h);
       const test = all.filter((i) => opts.record![i] === h);
-      let g: ReturnType<typeof fitWeights>;
+      let g: Weights;
       try {
-        g = fitWeights(terms, T, labels, train, o);
+        g = fitWeights(inputs, terms, T, labels, train, o);
       } catch {
         continue; // no S beats outside this record: left ungated
       }
-      const sub: ProbMatrix = { n: test.length, C: probs.C, data: new Float32Array(test.length * probs.C) };
-      const subRR = new Float32Array(test.length * F);
-      test.forEach((i, k) => {
-        sub.data.set(probs.data.subarray(i * probs.C, (i + 1) * probs.C), k * probs.C);
-        subRR.set(rr.subarray(i * F, (i + 1) * F), k * F);
-      });
-      const out = applySvebGate(sub, subRR, { ...gate, mean: g.mean, std: g.std, weights: g.weights, bias: g.bias });
+      const sub: ProbMatrix = { n: test.length, C: probs.C, data: gatherRows(probs.data, probs.C, test) };
+      const out = applySvebGate(sub, gatherRows(rr, F, test), { ...gate, mean: g.mean, std: g.std, weights: g.weights, bias: g.bias });
       test.forEach((i, k) => gated.set(out.data.subarray(k * probs.C, (k + 1) * probs.C), i * probs.C));
     }
     const outOfRecord = { ...probs, data: gated };

@@ -19,6 +19,8 @@ import { linePlot, matrixPlot, heatTraceGrid } from './svg.js';
 import type { ClassReport } from '../../eval/index.js';
 import { rng } from '../engine.js';
 
+export { writeSection } from './section.js';
+
 export const SECTION = 'training-report';
 
 export interface ModelInfo {
@@ -332,19 +334,6 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   lines.push(`![${best.info.name} confusion matrix](${rel(best.figures.confusion)}) ![${best.info.name} ROC](${rel(best.figures.roc)})`, '');
   for (const r of singles) if (r.figures.gradcam) lines.push(`![Grad-CAM ${r.info.name}](${rel(r.figures.gradcam)})`, '');
   return { lines, results };
-}
-
-/** Replaces (or appends) the `<!-- BEGIN name -->` … `<!-- END name -->` section of a markdown file. */
-export function writeSection(file: string, name: string, body: string): void {
-  const begin = `<!-- BEGIN ${name} -->`, end = `<!-- END ${name} -->`;
-  const block = `${begin}\n${body.trimEnd()}\n${end}`;
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Results\n\nEvery figure below comes from a command in this repository; each section names its command and date.\n';
-  const a = text.indexOf(begin), b = text.indexOf(end);
-  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + end.length);
-  else if (a >= 0 || b >= 0) throw new Error(`${file}: the ${name} section markers are unbalanced; fix them by hand`);
-  else text = `${text.trimEnd()}\n\n${block}\n`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text.endsWith('\n') ? text : text + '\n');
 }
 
 export async function buildReport(o: ReportOptions & { command: string }): Promise<{ markdown: string; results: Record<string, ModelResult[]> }> {
