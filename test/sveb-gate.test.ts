@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GATE_L2, applySvebGate, fitSvebGate, gateTerms, sStats, validateSvebGate } from '../src/train/ensemble/sveb-gate.js';
+import { GATE_L2, applySvebGate, fitSvebGate, gateFeatureNames, gateTerms, sStats, validateSvebGate } from '../src/train/ensemble/sveb-gate.js';
 import { Ensemble, argmaxRows, probMatrix, rows, validateManifest } from '../src/train/ensemble/index.js';
 import { cli, root } from './cli-helpers.js';
 
@@ -95,6 +95,26 @@ describe('S-vs-N gate', () => {
     expect(() => validateSvebGate({ ...gate, kind: 'tree' }, 'm.json')).toThrow(/"kind": "rr-logistic"/);
   });
 
+  it('reads the median RR features in place of the record-average ratios with --gate-rr median, and says which window', async () => {
+    const MEDIAN = gateFeatureNames(FEATURES, 'median');
+    expect(MEDIAN).toEqual(['pre/recordMedian', 'post/recordMedian', 'pre/localAvg', 'post/localAvg', 'irregularity', 'post/pre']);
+    expect(gateFeatureNames(FEATURES)).toEqual(FEATURES);
+    expect(() => gateFeatureNames(FEATURES, 'mode' as 'median')).toThrow(/unknown gate RR features 'mode': choose one of member, median/);
+    const { m, rr, labels } = premature(100, 20, 5);
+    const { gate } = fitSvebGate(m, rr, MEDIAN, labels, 'synthetic');
+    expect(gate.median).toEqual({ window: 512, minRR: 0.3 });
+    expect(fitSvebGate(m, rr, FEATURES, labels, 'synthetic').gate.median).toBeUndefined();
+    expect(validateSvebGate(gate, 'm.json')).toEqual(gate);
+    expect(() => validateSvebGate({ ...gate, median: { window: 128, minRR: 0.3 } }, 'm.json')).toThrow(/median RR features with median \{"window":128,"minRR":0.3\}, but this build computes them with \{"window":512,"minRR":0.3\}: rebuild the ensemble/);
+    expect(() => validateSvebGate({ ...gate, median: undefined }, 'm.json')).toThrow(/with median undefined/);
+    expect(() => validateSvebGate({ ...gate, features: ['pre/recordMode', ...MEDIAN.slice(1)] }, 'm.json')).toThrow(/reads RR feature 'pre\/recordMode', which this build does not compute/);
+    // an ensemble whose gate reads median features needs their rows: the members' RR rows are not them
+    const member = { predictProbs: () => m };
+    const e = new Ensemble([member], [1], 'average', { svebGate: gate });
+    await expect(e.predictProbs(new Float32Array(0), 128, rr)).rejects.toThrow(/S-vs-N gate reads pre\/recordMedian, .*: pass those rows as gateRR/);
+    expect(Array.from(argmaxRows(await e.predictProbs(new Float32Array(0), 128, new Float32Array(0), rr)))).toEqual(Array.from(labels));
+  });
+
   it('an Ensemble applies the gate before the offsets; manifests with a gate are version 3', async () => {
     const { m, rr, labels } = premature(100, 20, 5);
     const { gate } = fitSvebGate(m, rr, FEATURES, labels, 'synthetic');
@@ -124,14 +144,22 @@ describe('S-vs-N gate', () => {
     r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--gate-l2', 'lots', '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--gate-l2 must be a number ≥ 0, got 'lots'/);
+    r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--calibrate', 'held-out', '--gate-rr', 'median', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--gate-rr chooses the S-vs-N gate's RR features: add --sveb-gate rr/);
+    r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--gate-rr', 'mean', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown --gate-rr 'mean': choose member or median/);
   });
 });
 
 describe('fitting the decision, and leaving one fold out', () => {
   const heldOut = (folds: number) => {
     const { m, rr, labels, record } = premature(400, 40, 20, 8);
+    // median RR features equal to the record-average ratios here (a regular rhythm's median is its average)
+    const rrMedian = Float32Array.from({ length: m.n * 2 }, (_, j) => rr[Math.floor(j / 2) * 6 + (j % 2)]!);
     return {
-      probs: m, labels, rr, rrFeatures: FEATURES, record, records: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+      probs: m, labels, rr, rrFeatures: FEATURES, rrMedian, record, records: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
       fold: Int8Array.from(record, (r) => r % folds), folds: Array.from({ length: folds }, (_, k) => [`fold${k}`]), data: 'synthetic',
     };
   };
@@ -155,6 +183,14 @@ describe('fitting the decision, and leaving one fold out', () => {
     expect(x.f1After[1]).toBe(1); // every fold's S beats found by a gate fitted on the other three folds
     expect(x.after).toBeGreaterThan(x.before);
     expect(acrossFolds(heldOut(1), CLASSES, { gate: true, offsets: 'none' })).toBeNull();
+    // with gateRR 'median' the gate reads the median columns by name: the same values here, so the same fit
+    const med = fitDecision(h, CLASSES, { gate: true, offsets: ['S'], gateRR: 'median' });
+    expect(med.svebGate!.features.slice(0, 2)).toEqual(['pre/recordMedian', 'post/recordMedian']);
+    expect(med.svebGate!.weights).toEqual(d.svebGate!.weights);
+    expect(acrossFolds(h, CLASSES, { gate: true, offsets: 'none', gateRR: 'median' })!.after).toBe(x.after);
+    h.rrMedian.fill(1); // flat median columns: only the median gate's fit changes
+    expect(fitDecision(h, CLASSES, { gate: true, offsets: ['S'], gateRR: 'median' }).svebGate!.weights).not.toEqual(d.svebGate!.weights);
+    expect(fitDecision(h, CLASSES, { gate: true, offsets: ['S'] }).svebGate!.weights).toEqual(d.svebGate!.weights);
     expect(() => fitDecision(h, CLASSES, { gate: false, offsets: ['N'] })).toThrow(/cannot fit class 'N': choose among S, V, F, Q \(N is the reference\)/);
   });
 
@@ -209,17 +245,20 @@ describe.skipIf(!DATA)('ensemble build --sveb-gate rr on MIT-BIH (needs ECG_EDGE
   it('the shipped default inter-patient ensemble gates real beats: only N/S calls change, and S false positives fall on record 209', async () => {
     const { loadClassifier } = await import('../src/train/classify.js');
     const { recordsSet, setInputs } = await import('../src/train/dataset/protocols.js');
+    const { rrColumns } = await import('../src/train/dataset/features.js');
     const { combine, Ensemble } = await import('../src/train/ensemble/index.js');
     const { initEngine } = await import('../src/train/engine.js');
     await initEngine('wasm', { quiet: true });
     const clf = await loadClassifier(path.join(root, 'models', 'inter-patient', 'ensemble.json'));
     const e = clf.predictor as InstanceType<typeof Ensemble>;
-    expect(e.decision.svebGate?.features).toEqual(clf.spec.input.rr.features);
+    // the default gate reads the median RR features (--gate-rr median) in place of the record-average ratios
+    expect(e.decision.svebGate?.features).toEqual(gateFeatureNames(clf.spec.input.rr.features, 'median'));
+    expect(clf.gateFeatures).toEqual(e.decision.svebGate?.features);
     const spec = clf.spec.input;
     const set = await recordsSet(path.join(DATA!, 'mitdb'), ['209'], spec);
     const { beats, rr } = setInputs(set, spec);
     const raw = argmaxRows(combine(e.method, await e.memberProbs(beats, spec.length, rr), e.weights));
-    const gated = argmaxRows(await e.predictProbs(beats, spec.length, rr));
+    const gated = argmaxRows(await e.predictProbs(beats, spec.length, rr, rrColumns(rr, spec.rr.features, set.rrMedian, clf.gateFeatures!)));
     const count = (p: Int32Array) => {
       let tp = 0, fp = 0;
       for (let i = 0; i < set.n; i++) if (p[i] === 1) { if (set.label[i] === 1) tp++; else fp++; }

@@ -1,9 +1,9 @@
 // The model inputs the training dataset builds (src/train/dataset/features.ts): the six RR features and the
 // 'beat-template' channel, checked against hand computations and on a fixture record.
 import { describe, expect, it } from 'vitest';
-import { rrFeatures, BeatTemplate, recordTemplates, gatherBeats } from '../src/train/dataset/features.js';
+import { rrFeatures, medianRRFeatures, rrColumns, BeatTemplate, recordTemplates, gatherBeats } from '../src/train/dataset/features.js';
 import { loadRecords, gather, setInputs } from '../src/train/dataset/protocols.js';
-import { checkSpec, defaultInputSpec, makeSpec, RR_FEATURE_NAMES, type RRSpec } from '../src/train/spec.js';
+import { checkSpec, defaultInputSpec, makeSpec, MEDIAN_RR, RR_FEATURE_NAMES, type RRSpec } from '../src/train/spec.js';
 import { fixturesDir } from '../src/wfdb/index.js';
 
 const rrSpec = (features: RRSpec['features'], localWindow = 3): RRSpec => ({ features, recordWindow: 300, localWindow, clampMin: 0.15, clampMax: 3 });
@@ -50,6 +50,70 @@ describe('RR features', () => {
     mean /= r100!.n;
     expect(mean).toBeGreaterThan(0);
     expect(mean).toBeLessThan(0.1); // record 100: sinus rhythm with rare APCs
+  });
+});
+
+describe('median RR features (read by the S-vs-N gate)', () => {
+  // the definition in spec.ts, computed the slow way: sort the last `window` pre-RRs of ≥ minRR s at every beat
+  const naive = (pos: ArrayLike<number>, fs: number, { window, minRR }: { window: number; minRR: number }) => {
+    const n = pos.length, kept: number[] = [], out: number[] = [];
+    const clamp = (v: number) => Math.min(3, Math.max(0.15, v));
+    for (let k = 0; k < n; k++) {
+      const pre = k >= 1 ? clamp((pos[k]! - pos[k - 1]!) / fs) : n >= 2 ? clamp((pos[1]! - pos[0]!) / fs) : 1;
+      if (pre >= minRR) kept.push(pre);
+      const last = kept.slice(Math.max(0, kept.length - window)).sort((a, b) => a - b);
+      const med = last.length ? last[last.length >> 1]! : pre;
+      const post = k + 1 < n ? clamp((pos[k + 1]! - pos[k]!) / fs) : pre;
+      out.push(pre / med, post / med);
+    }
+    return Float32Array.from(out);
+  };
+
+  it('is pre- and post-RR over the upper median of the last `window` pre-RRs of ≥ minRR s, on record 208 (frequent V beats)', async () => {
+    const spec = defaultInputSpec(360);
+    const [r208] = await loadRecords(fixturesDir(), ['208'], spec);
+    const pos = r208!.sample;
+    expect(pos.length).toBeGreaterThan(2 * MEDIAN_RR.window); // the window wraps around
+    expect(Array.from(r208!.rrMedian)).toEqual(Array.from(naive(pos, 360, MEDIAN_RR)));
+    expect(Array.from(medianRRFeatures(pos, 360, spec.rr, { window: 7, minRR: 0.5 }))).toEqual(Array.from(naive(pos, 360, { window: 7, minRR: 0.5 })));
+    // the dataset carries them per beat, next to the model's RR features
+    const set = gather([r208!], [{ r: 0, i: 5 }, { r: 0, i: 900 }], spec.length);
+    expect(Array.from(set.rrMedian)).toEqual(Array.from(r208!.rrMedian.subarray(10, 12)).concat(Array.from(r208!.rrMedian.subarray(1800, 1802))));
+  });
+
+  it('flutter waves (intervals under minRR) do not move the median', () => {
+    // 30 beats at 0.8 s, 100 flutter waves at 0.22 s, then 0.8 s again
+    const pos = [0];
+    for (let i = 0; i < 30; i++) pos.push(pos.at(-1)! + 288);
+    for (let i = 0; i < 100; i++) pos.push(pos.at(-1)! + 79);
+    for (let i = 0; i < 5; i++) pos.push(pos.at(-1)! + 288);
+    const med = medianRRFeatures(pos, 360, { clampMin: 0.15, clampMax: 3 });
+    expect(med[2 * (pos.length - 1)]).toBeCloseTo(1, 6);
+    const all = medianRRFeatures(pos, 360, { clampMin: 0.15, clampMax: 3 }, { window: 512, minRR: 0 });
+    expect(all[2 * (pos.length - 1)]).toBeGreaterThan(3); // counted in, they make the next normal beat look 3.6× late
+  });
+
+  it('a run of premature beats pulls the average down but leaves the median: they stay premature', () => {
+    // 40 beats at 1 s, then 12 bigeminal pairs (0.6 s, 1.4 s), then one more 0.6 s beat
+    const pos = [0];
+    for (let i = 0; i < 40; i++) pos.push(pos.at(-1)! + 360);
+    for (let i = 0; i < 12; i++) pos.push(pos.at(-1)! + 216, pos.at(-1)! + 216 + 504);
+    pos.push(pos.at(-1)! + 216);
+    const k = pos.length - 1;
+    const med = medianRRFeatures(pos, 360, { clampMin: 0.15, clampMax: 3 });
+    const avg = rrFeatures(pos, 360, rrSpec(['pre/recordAvg']));
+    expect(med[2 * k]).toBeCloseTo(0.6, 6);
+    expect(avg[k]!).toBeGreaterThan(0.6);
+  });
+
+  it('rrColumns picks features by name from the model RR rows and the median rows, and names what it lacks', () => {
+    const rr = Float32Array.from([1, 2, 3, 4, 5, 6]); // 2 beats × 3 features
+    const med = Float32Array.from([7, 8, 9, 10]);
+    const got = rrColumns(rr, ['a', 'b', 'c'], med, ['c', 'post/recordMedian', 'a']);
+    expect(Array.from(got)).toEqual([3, 8, 1, 6, 10, 4]);
+    expect(() => rrColumns(rr, ['a', 'b', 'c'], med, ['pre/recordAvg'])).toThrow(/RR feature 'pre\/recordAvg' is neither one of the model's \(a, b, c\) nor one of pre\/recordMedian, post\/recordMedian/);
+    expect(() => rrColumns(rr.subarray(1), ['a', 'b', 'c'], med, ['a'])).toThrow(/5 RR values for 2 beats of 3 features/);
+    expect(() => medianRRFeatures([0, 300], 360, { clampMin: 0.15, clampMax: 3 }, { window: 0, minRR: 0.3 })).toThrow(/median RR window must be an integer ≥ 1, got 0/);
   });
 });
 

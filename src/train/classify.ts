@@ -7,7 +7,7 @@ import { initEngine, type EngineChoice } from './engine.js';
 import { loadModel } from './io.js';
 import { predictPrepared, type Probs } from './predict.js';
 import { CLASS_NAMES, defaultInputSpec, type ModelSpec } from './spec.js';
-import { buildSplit, setInputs, type BeatSet, type Protocol } from './dataset/index.js';
+import { buildSplit, rrColumns, setInputs, type BeatSet, type Protocol } from './dataset/index.js';
 import { isEnsembleManifest, readManifest, Ensemble, type ProbPredictor } from './ensemble/index.js';
 import { packageRoot } from '../native/binding.js';
 
@@ -17,6 +17,8 @@ export interface LoadedClassifier {
   spec: ModelSpec;
   predictor: ProbPredictor;
   members: number;
+  /** The RR features an ensemble's S-vs-N gate reads (absent without a gate). */
+  gateFeatures?: string[];
 }
 
 /** The shipped default for a protocol: models/<protocol>/ensemble.json (best ensemble). */
@@ -54,6 +56,7 @@ export async function loadClassifier(p: string): Promise<LoadedClassifier> {
     spec: spec0,
     predictor: new Ensemble(loaded.map((l) => l.predictor), manifest.members.map((m) => m.weight), manifest.method, { classOffsets: manifest.classOffsets, svebGate: manifest.svebGate }),
     members: loaded.length,
+    ...(manifest.svebGate ? { gateFeatures: [...manifest.svebGate.features] } : {}),
   };
 }
 
@@ -85,7 +88,7 @@ export async function evaluateClassifier(clf: LoadedClassifier, protocol: Protoc
   const split = await buildSplit(protocol, db, spec, ['test']);
   const set = split.test;
   const { beats, rr } = setInputs(set, spec);
-  const pm = await clf.predictor.predictProbs(beats, spec.length, rr);
+  const pm = await clf.predictor.predictProbs(beats, spec.length, rr, clf.gateFeatures ? rrColumns(rr, spec.rr.features, set.rrMedian, clf.gateFeatures) : undefined);
   const probs: Probs = { n: pm.n, C: pm.C, data: pm.data };
   const pred = new Int32Array(probs.n);
   for (let i = 0; i < probs.n; i++) {

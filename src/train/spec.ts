@@ -76,6 +76,25 @@ export interface RRSpec {
   clampMax: number;
 }
 
+/**
+ * RR features over the running median RR, read by the S-vs-N gate of an ensemble (src/train/ensemble/sveb-gate.ts),
+ * never by a model: 'pre/recordMedian' = pre_k / med_k and 'post/recordMedian' = post_k / med_k, with pre and post
+ * as above (clamped) and med_k the upper median (sorted[⌊m/2⌋]) of the last m ≤ MEDIAN_RR.window pre-RRs of at
+ * least MEDIAN_RR.minRR seconds up to and including beat k (med_k = pre_k until there is one): causal, label-free,
+ * and unmoved by a run of premature beats that would pull an average down. Shorter intervals (above 200 bpm) are
+ * not a rhythm's beats but flutter waves or false detections: record 207's flutter episode, counted in, sets the
+ * median for minutes after it. On DS1 (leave one record out) these features raise the gate's S F1 over the
+ * record-average ratios (docs/RESULTS.md, "S beats across patients").
+ */
+export const MEDIAN_RR_FEATURE_NAMES = ['pre/recordMedian', 'post/recordMedian'] as const;
+export type MedianRRFeatureName = (typeof MEDIAN_RR_FEATURE_NAMES)[number];
+/**
+ * The running median RR: the last `window` pre-RRs of at least `minRR` s. Both chosen on DS1 out of record
+ * (scripts/sveb-evidence.mjs): window 512 kept the gain that 128 lost; minRR 0.3 and 0.35 s keep it, 0.25 s lets
+ * 207's flutter waves in and loses it, 0.4 s and more lose part of it.
+ */
+export const MEDIAN_RR = { window: 512, minRR: 0.3 } as const;
+
 /** Channels of the beat input: the z-scored window, and that window minus the stream's running template. */
 export const BEAT_CHANNEL_NAMES = ['beat', 'beat-template'] as const;
 export type BeatChannelName = (typeof BEAT_CHANNEL_NAMES)[number];

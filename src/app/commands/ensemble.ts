@@ -9,7 +9,8 @@ import type { CalibrationInfo, EnsembleManifest } from '../../train/ensemble/ind
 import type { HeldOut } from '../../train/ensemble/held-out.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
-                             [--calibrate none|held-out] [--sveb-gate none|rr] [--gate-l2 X] [--offsets all|none|LIST] [--out FILE]
+                             [--calibrate none|held-out] [--sveb-gate none|rr] [--gate-rr member|median] [--gate-l2 X]
+                             [--offsets all|none|LIST] [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
@@ -32,6 +33,10 @@ Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`
                    S, it splits their N+S probability between N and S. The offsets are then fitted on the gated
                    probabilities of a leave-one-record-out run of the gate, whose effect the manifest records
                    (version 3)
+  --gate-rr R      with --sveb-gate rr, the RR features the gate reads: member (default): the members' own |
+                   median: the same with pre- and post-RR over the running median RR (of the last 512 intervals of
+                   at least 0.3 s) in place of the record-average ratios (causal, label-free; chosen on DS1 leave one
+                   record out: scripts/sveb-evidence.mjs)
   --gate-l2 X      with --sveb-gate rr: L2 strength of the gate's fit (default 0.03, chosen on DS1 leave one record
                    out: scripts/sveb-evidence.mjs)
   --offsets O      with --calibrate held-out: all (default; every class with ≥ 20 held-out beats) | none | a list
@@ -48,7 +53,7 @@ export const ensembleCommand: CommandSpec = {
   summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, 'gate-l2': { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, 'gate-l2': { type: 'string' }, 'gate-rr': { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
     if (!a) return 0;
     const [sub] = a.positionals;
     if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
@@ -78,6 +83,11 @@ export const ensembleCommand: CommandSpec = {
       if (gateKind !== 'rr') throw new CliError('--gate-l2 sets the S-vs-N gate\'s fit: add --sveb-gate rr');
       gateL2 = Number(o['gate-l2']);
       if (!(gateL2 >= 0) || !Number.isFinite(gateL2)) throw new CliError(`--gate-l2 must be a number ≥ 0, got '${o['gate-l2']}'`);
+    }
+    const gateRR = o['gate-rr'];
+    if (gateRR !== undefined) {
+      if (gateKind !== 'rr') throw new CliError('--gate-rr chooses the S-vs-N gate\'s RR features: add --sveb-gate rr');
+      if (gateRR !== 'member' && gateRR !== 'median') throw new CliError(`unknown --gate-rr '${gateRR}': choose member or median`);
     }
     const offsetsArg = o.offsets ?? 'all';
     const offsets: 'all' | 'none' | string[] = offsetsArg === 'all' || offsetsArg === 'none' ? offsetsArg : offsetsArg.split(',').map((c) => c.trim());
@@ -118,7 +128,7 @@ export const ensembleCommand: CommandSpec = {
       const { fitDecision, fitOffsets, acrossFolds } = await import('../../train/ensemble/decision.js');
       await initEngine(engineOption(o.engine), { quiet: true });
       let held: HeldOut | undefined;
-      const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}) };
+      const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as 'member' | 'median' } : {}) };
       if (pick === 'held-out') {
         // with --calibrate held-out, a candidate is scored with the decision step this build fits: across DS1 folds
         // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets

@@ -1,6 +1,6 @@
 // Beat windows and RR features, exactly as the spec (src/train/spec.ts) defines them. The streaming pipeline
 // and the int8 exporter must compute the same numbers; keep this file the single reference.
-import { beatChannels, type InputSpec, type RRSpec } from '../spec.js';
+import { beatChannels, MEDIAN_RR, MEDIAN_RR_FEATURE_NAMES, type InputSpec, type RRSpec } from '../spec.js';
 
 /**
  * RR features for beats at `positions` (sample indices at fs, increasing): F = rr.features.length floats per
@@ -47,6 +47,83 @@ export function rrFeatures(positions: ArrayLike<number>, fs: number, rr: RRSpec)
       out[k * F + f] = v;
     }
   }
+  return out;
+}
+
+/**
+ * The median RR features (MEDIAN_RR_FEATURE_NAMES, see spec.ts) for beats at `positions`: n rows of
+ * [pre/recordMedian, post/recordMedian], pre and post clamped as in rrFeatures. The running median keeps the last
+ * `median.window` pre-RRs of at least `median.minRR` s in a ring and the same values sorted: O(window) per beat,
+ * no allocation after the start.
+ */
+export function medianRRFeatures(
+  positions: ArrayLike<number>,
+  fs: number,
+  rr: Pick<RRSpec, 'clampMin' | 'clampMax'>,
+  median: { window: number; minRR: number } = MEDIAN_RR,
+): Float32Array {
+  const n = positions.length;
+  const out = new Float32Array(n * 2);
+  if (n === 0) return out;
+  const { window, minRR } = median;
+  if (!(Number.isInteger(window) && window >= 1)) throw new Error(`median RR window must be an integer ≥ 1, got ${window}`);
+  if (!(minRR >= 0)) throw new Error(`median RR minRR must be a number of seconds ≥ 0, got ${minRR}`);
+  const clamp = (v: number) => Math.min(rr.clampMax, Math.max(rr.clampMin, v));
+  const interval = (k: number) => clamp((positions[k]! - positions[k - 1]!) / fs);
+  const ring = new Float64Array(window);
+  const sorted = new Float64Array(window);
+  let m = 0; // values in the window
+  let added = 0; // values ever added (ring position)
+  // index of the first sorted value ≥ v (among the first m)
+  const lowerBound = (v: number) => {
+    let lo = 0, hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let k = 0; k < n; k++) {
+    const pre = k >= 1 ? interval(k) : n >= 2 ? interval(1) : 1;
+    const post = k + 1 < n ? interval(k + 1) : pre;
+    if (pre >= minRR) {
+      const slot = added % window;
+      if (m === window) {
+        const at = lowerBound(ring[slot]!);
+        sorted.copyWithin(at, at + 1, m);
+        m--;
+      }
+      ring[slot] = pre;
+      const at = lowerBound(pre);
+      sorted.copyWithin(at + 1, at, m);
+      sorted[at] = pre;
+      m++;
+      added++;
+    }
+    const med = m > 0 ? sorted[m >> 1]! : pre;
+    out[2 * k] = pre / med;
+    out[2 * k + 1] = post / med;
+  }
+  return out;
+}
+
+/**
+ * Rows of the RR features `names`, in that order, for n beats: each one from a model's RR features (`rr`, whose
+ * columns `features` names) or from the median RR features (`median`, n rows of MEDIAN_RR_FEATURE_NAMES).
+ */
+export function rrColumns(rr: Float32Array, features: readonly string[], median: Float32Array, names: readonly string[]): Float32Array {
+  const n = median.length / 2, F = features.length, G = names.length;
+  if (rr.length !== n * F) throw new Error(`rrColumns: ${rr.length} RR values for ${n} beats of ${F} features`);
+  const src = names.map((name) => {
+    const f = features.indexOf(name);
+    if (f >= 0) return { from: rr, width: F, col: f };
+    const mf = (MEDIAN_RR_FEATURE_NAMES as readonly string[]).indexOf(name);
+    if (mf >= 0) return { from: median, width: 2, col: mf };
+    throw new Error(`RR feature '${name}' is neither one of the model's (${features.join(', ')}) nor one of ${MEDIAN_RR_FEATURE_NAMES.join(', ')}`);
+  });
+  const out = new Float32Array(n * G);
+  for (let i = 0; i < n; i++) src.forEach((s, g) => { out[i * G + g] = s.from[i * s.width + s.col]!; });
   return out;
 }
 

@@ -59,6 +59,8 @@ export interface BeatSet {
   windows: Float32Array;
   /** RR features, n rows of F (the spec's feature count). */
   rr: Float32Array;
+  /** Median RR features, n rows of 2 (RecordBeats.rrMedian). */
+  rrMedian: Float32Array;
   /** Template rows (n × length) for the 'beat-template' channel; null when the spec has none. */
   tpl: Float32Array | null;
   label: Int8Array;
@@ -93,6 +95,7 @@ export function gather(recs: RecordBeats[], picks: { r: number; i: number }[], T
     n, margin,
     windows: new Float32Array(n * w),
     rr: new Float32Array(n * F),
+    rrMedian: new Float32Array(n * 2),
     tpl: withTpl ? new Float32Array(n * T) : null,
     label: new Int8Array(n),
     rec: new Int16Array(n),
@@ -103,6 +106,7 @@ export function gather(recs: RecordBeats[], picks: { r: number; i: number }[], T
     const rb = recs[r]!;
     out.windows.set(rb.windows.subarray(i * w, (i + 1) * w), k * w);
     out.rr.set(rb.rr.subarray(i * F, i * F + F), k * F);
+    out.rrMedian.set(rb.rrMedian.subarray(i * 2, i * 2 + 2), k * 2);
     if (out.tpl) out.tpl.set(rb.tpl!.subarray(i * T, (i + 1) * T), k * T);
     out.label[k] = rb.label[i]!;
     out.rec[k] = r;

@@ -10,7 +10,8 @@
 // for example, that an F offset fitted without record 208 (nearly all DS1 F beats) destroys F out of fold.
 import { applyClassOffsets, fitClassOffsets, heldOutF1, heldOutScore, type ClassOffsetFit } from './calibrate.js';
 import { decide, gatherRows, type EnsembleDecision, type ProbMatrix } from './index.js';
-import { fitSvebGate, type SvebGate } from './sveb-gate.js';
+import { fitSvebGate, gateFeatureNames, type GateRR, type SvebGate } from './sveb-gate.js';
+import { rrColumns } from '../dataset/features.js';
 import type { HeldOut } from './held-out.js';
 
 export interface DecisionRecipe {
@@ -20,6 +21,8 @@ export interface DecisionRecipe {
   offsets: 'all' | 'none' | string[];
   /** L2 strength of the gate's fit (default GATE_L2). */
   gateL2?: number;
+  /** The RR features the gate reads (default 'member'; see sveb-gate.ts). */
+  gateRR?: GateRR;
 }
 
 export interface FittedDecision extends EnsembleDecision {
@@ -37,7 +40,12 @@ export function fitOffsets(probs: ProbMatrix, labels: ArrayLike<number>, classes
   return fitClassOffsets(probs, labels, classes, offsets === 'all' ? {} : { only: offsets });
 }
 
-type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'record' | 'data'>;
+type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'rrMedian' | 'record' | 'data'>;
+
+/** The beats' rows of the RR features a gate reads (`features`, in order). */
+function gateRows(h: Beats, features: readonly string[]): Float32Array {
+  return rrColumns(h.rr, h.rrFeatures, h.rrMedian, features);
+}
 
 export function fitDecision(h: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
   const before = heldOutScore(h.probs, h.labels, classes);
@@ -45,7 +53,8 @@ export function fitDecision(h: Beats, classes: readonly string[], recipe: Decisi
   let svebGate: SvebGate | undefined;
   let gated: number | undefined;
   if (recipe.gate) {
-    const g = fitSvebGate(h.probs, h.rr, h.rrFeatures, h.labels, h.data, { record: h.record, ...(recipe.gateL2 !== undefined ? { l2: recipe.gateL2 } : {}) });
+    const features = gateFeatureNames(h.rrFeatures, recipe.gateRR);
+    const g = fitSvebGate(h.probs, gateRows(h, features), features, h.labels, h.data, { record: h.record, ...(recipe.gateL2 !== undefined ? { l2: recipe.gateL2 } : {}) });
     svebGate = g.gate;
     probs = g.outOfRecord!;
     gated = heldOutScore(probs, h.labels, classes);
@@ -59,7 +68,8 @@ export function fitDecision(h: Beats, classes: readonly string[], recipe: Decisi
 function subset(h: HeldOut, idx: number[]): Beats {
   const C = h.probs.C;
   return {
-    probs: { n: idx.length, C, data: gatherRows(h.probs.data, C, idx) }, rr: gatherRows(h.rr, h.rrFeatures.length, idx), rrFeatures: h.rrFeatures, data: h.data,
+    probs: { n: idx.length, C, data: gatherRows(h.probs.data, C, idx) }, rr: gatherRows(h.rr, h.rrFeatures.length, idx), rrFeatures: h.rrFeatures,
+    rrMedian: gatherRows(h.rrMedian, 2, idx), data: h.data,
     labels: Int8Array.from(idx, (i) => h.labels[i]!), record: Int16Array.from(idx, (i) => h.record[i]!),
   };
 }
@@ -84,7 +94,7 @@ export function acrossFolds(h: HeldOut, classes: readonly string[], recipe: Deci
     for (let i = 0; i < h.probs.n; i++) (h.fold[i] === k ? test : train).push(i);
     const d = fitDecision(subset(h, train), classes, recipe);
     const t = subset(h, test);
-    const p = decide(t.probs, t.rr, d);
+    const p = decide(t.probs, d.svebGate ? gateRows(t, d.svebGate.features) : t.rr, d);
     test.forEach((i, j) => out.set(p.data.subarray(j * C, (j + 1) * C), i * C));
   }
   const after: ProbMatrix = { ...h.probs, data: out };

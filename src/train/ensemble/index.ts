@@ -233,9 +233,12 @@ export function writeManifest(file: string, manifest: EnsembleManifest): void {
   writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/** Anything that maps a batch of beats to class probabilities. */
+/**
+ * Anything that maps a batch of beats to class probabilities. `gateRR`: the rows of the RR features an ensemble's
+ * S-vs-N gate reads (its `features`, from rrColumns), when they are not the members' own `rr`.
+ */
 export interface ProbPredictor {
-  predictProbs(beats: Float32Array, T: number, rr: Float32Array): Promise<ProbMatrix> | ProbMatrix;
+  predictProbs(beats: Float32Array, T: number, rr: Float32Array, gateRR?: Float32Array): Promise<ProbMatrix> | ProbMatrix;
 }
 
 /** What a manifest applies after combining its members: the S-vs-N gate, then the class offsets. */
@@ -244,7 +247,7 @@ export interface EnsembleDecision {
   svebGate?: SvebGate;
 }
 
-/** The combined probabilities after the manifest's gate and offsets; `rr` = the beats' RR features (model input). */
+/** The combined probabilities after the manifest's gate and offsets; `rr` = the beats' rows of the gate's RR features. */
 export function decide(p: ProbMatrix, rr: Float32Array, d: EnsembleDecision): ProbMatrix {
   const gated = d.svebGate ? applySvebGate(p, rr, d.svebGate) : p;
   return d.classOffsets ? applyClassOffsets(gated, d.classOffsets) : gated;
@@ -262,7 +265,11 @@ export class Ensemble implements ProbPredictor {
     return out;
   }
 
-  async predictProbs(beats: Float32Array, T: number, rr: Float32Array): Promise<ProbMatrix> {
-    return decide(combine(this.method, await this.memberProbs(beats, T, rr), this.weights), rr, this.decision);
+  async predictProbs(beats: Float32Array, T: number, rr: Float32Array, gateRR?: Float32Array): Promise<ProbMatrix> {
+    const gate = this.decision.svebGate;
+    if (gate?.median && !gateRR) {
+      throw new Error(`this ensemble's S-vs-N gate reads ${gate.features.join(', ')}: pass those rows as gateRR (rrColumns of the beats' RR and median RR features)`);
+    }
+    return decide(combine(this.method, await this.memberProbs(beats, T, rr), this.weights), gateRR ?? rr, this.decision);
   }
 }

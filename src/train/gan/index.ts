@@ -335,6 +335,7 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
     n, margin,
     windows: new Float32Array(n * L),
     rr: new Float32Array(n * F),
+    rrMedian: new Float32Array(n * 2),
     tpl: set.tpl ? new Float32Array(n * T) : null,
     label: new Int8Array(n),
     rec: new Int16Array(n),
@@ -343,6 +344,7 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
   };
   out.windows.set(set.windows);
   out.rr.set(set.rr);
+  out.rrMedian.set(set.rrMedian);
   if (out.tpl) out.tpl.set(set.tpl!);
   out.label.set(set.label);
   out.rec.set(set.rec);
@@ -358,6 +360,7 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
     for (let j = 0; j < m; j++) {
       const donor = members[c]![pick(rand, members[c]!.length)]!;
       out.rr.set(set.rr.subarray(donor * F, donor * F + F), (o + j) * F);
+      out.rrMedian.set(set.rrMedian.subarray(donor * 2, donor * 2 + 2), (o + j) * 2);
       if (out.tpl) out.tpl.set(set.tpl!.subarray(donor * T, (donor + 1) * T), (o + j) * T);
       out.label[o + j] = c;
       out.rec[o + j] = set.rec[donor]!;
