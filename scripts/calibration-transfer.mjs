@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // What the post-processing of an ensemble does on patients it never saw, on DS1 only (no DS2): for each way of
-// fitting it (no offsets, class offsets for all classes or some, with or without the S-vs-N gate), the fit is made on
+// fitting it (no offsets, class offsets for all classes or some, with or without the S-vs-N gate, the gate on the
+// members' RR features or on the median RR features), the fit is made on
 // the out-of-fold predictions of three DS1 cross-validation folds and scored on the fourth (leave one fold out,
 // src/train/ensemble/decision.ts). The default inter-patient ensemble's `ensemble build` options are the row with
 // the best selection score here.
-// Then, for the other recipes given (--also r1,r2,…), the gate alone, fitted and scored the same way.
+// Then, for the other recipes given (--also r1,r2,…), the gate alone (median RR), fitted and scored the same way.
 // Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal] [--also LIST] [--write]
-//        (build first: npx tsc -p tsconfig.json; ~6 min, plus ~2 min per --also recipe). --write also updates the
+//        (build first: npx tsc -p tsconfig.json; ~10 min, plus ~2 min per --also recipe). --write also updates the
 //        calibration-transfer section of docs/RESULTS.md.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,25 +31,25 @@ const heldOf = (r) => {
 };
 const held = await heldOf(recipe);
 const classes = ['N', 'S', 'V', 'F', 'Q'];
+// the gate reads the members' own RR features or the median RR features (--gate-rr member|median)
 const variants = [
   { gate: false, offsets: 'all' },
   { gate: false, offsets: ['S', 'V'] },
-  { gate: true, offsets: 'none' },
-  { gate: true, offsets: 'all' },
-  { gate: true, offsets: ['S'] },
-  { gate: true, offsets: ['S', 'V'] },
+  ...['member', 'median'].flatMap((gateRR) => ['none', 'all', ['S'], ['S', 'V']].map((offsets) => ({ gate: true, gateRR, offsets }))),
 ];
+const gateName = (v) => (v.gate ? `${v.gateRR} RR` : 'no');
 const rows = [];
 for (const v of variants) {
   const t0 = Date.now();
   const r = acrossFolds(held, classes, v);
-  rows.push({ gate: v.gate, offsets: Array.isArray(v.offsets) ? v.offsets.join(',') : v.offsets, before: r.before, after: r.after, f1Before: r.f1Before, f1After: r.f1After });
-  console.error(`${v.gate ? 'gate' : 'no gate'}, offsets ${rows.at(-1).offsets}: ${r.before.toFixed(4)} → ${r.after.toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  rows.push({ gate: v.gate, gateRR: v.gateRR, offsets: Array.isArray(v.offsets) ? v.offsets.join(',') : v.offsets, before: r.before, after: r.after, f1Before: r.f1Before, f1After: r.f1After });
+  console.error(`gate ${gateName(v)}, offsets ${rows.at(-1).offsets}: ${r.before.toFixed(4)} → ${r.after.toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
+// the other recipes: the gate the default uses (median RR), alone
 const gateAlone = [];
 for (const r of also) {
   const h = await heldOf(r);
-  const x = acrossFolds(h, classes, { gate: true, offsets: 'none' });
+  const x = acrossFolds(h, classes, { gate: true, gateRR: 'median', offsets: 'none' });
   gateAlone.push({ recipe: r, before: x.before, after: x.after, f1Before: x.f1Before, f1After: x.f1After });
   console.error(`${r}: gate alone ${x.before.toFixed(4)} → ${x.after.toFixed(4)}, S F1 ${x.f1Before[1]} → ${x.f1After[1]}`);
 }
@@ -64,15 +65,15 @@ if (args.includes('--write')) {
     '(51,021 DS1 beats); each way of fitting the step after the members is fitted on three folds and scored on the fourth,',
     'for each fold in turn (src/train/ensemble/decision.ts). Selection score = macro F1 over N, S, V, F. DS2 is not used.',
     '',
-    '| S-vs-N gate | class offsets | selection score | F1 N | F1 S | F1 V | F1 F |',
+    '| S-vs-N gate (its RR features) | class offsets | selection score | F1 N | F1 S | F1 V | F1 F |',
     '|---|---|---|---|---|---|---|',
     `| no | none (as the members predict) | ${f3(rows[0].before)} | ${rows[0].f1Before.slice(0, 4).map(f3).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.gate ? 'yes' : 'no'} | ${r.offsets} | ${f3(r.after)} | ${r.f1After.slice(0, 4).map(f3).join(' | ')} |`),
+    ...rows.map((r) => `| ${gateName(r)} | ${r.offsets} | ${f3(r.after)} | ${r.f1After.slice(0, 4).map(f3).join(' | ')} |`),
     '',
-    `Best: ${best.gate ? 'gate' : 'no gate'}, offsets ${best.offsets} (\`ensemble build --sveb-gate ${best.gate ? 'rr' : 'none'} --offsets ${best.offsets}\`).`,
+    `Best: ${best.gate ? `the gate on ${best.gateRR} RR` : "no gate"}, offsets ${best.offsets} (\`ensemble build --sveb-gate ${best.gate ? `rr --gate-rr ${best.gateRR}` : 'none'} --offsets ${best.offsets}\`).`,
     ...(gateAlone.length ? [
       '',
-      'The gate alone (no offsets) for the other cross-validation recipes, fitted and scored the same way:',
+      'The gate alone (median RR, no offsets) for the other cross-validation recipes, fitted and scored the same way:',
       '',
       '| recipe | selection score without → with the gate | F1 S without → with | F1 V without → with |',
       '|---|---|---|---|',
