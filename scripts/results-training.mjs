@@ -135,7 +135,7 @@ if (existsSync(cvDir)) {
     const c = man.calibration;
     const offsets = man.classOffsets ? `per-class offsets (log scale) ${man.classes.map((k, i) => `${k} ${man.classOffsets[i].toFixed(2)}`).join(', ')} (classes fitted: ${c.fitted.join(', ') || 'none'})` : 'no class offsets';
     lines.push('', `The default inter-patient ensemble (\`models/inter-patient/ensemble.json\`, ${man.method} of the ${man.members.length} fold models) adds`,
-      `${man.svebGate ? 'the S-vs-N gate on RR features (docs/TRAINING.md, "The S-vs-N gate"), then ' : ''}${offsets}, fitted on ${c.beats} beats, ${c.data}.`,
+      `${man.svebGate ? `the S-vs-N gate on ${man.svebGate.median ? 'the median RR features' : "the members' RR features"} (docs/TRAINING.md, "The S-vs-N gate"), then ` : ''}${offsets}, fitted on ${c.beats} beats, ${c.data}.`,
       `Selection score (macro F1 over classes with ≥ 20 beats) out of fold: ${f3(c.before)} as the members predict${c.gated !== undefined ? `, ${f3(c.gated)} with the gate (each record gated by a gate fitted without it)` : ''}, ${f3(c.after)} with ${man.svebGate ? 'gate and offsets' : 'the offsets'}.`);
     if (c.acrossFolds) {
       const a = c.acrossFolds;
