@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // What the post-processing of an ensemble does on patients it never saw, on DS1 only (no DS2): for each way of
 // fitting it (no offsets, class offsets for all classes or some, with or without the S-vs-N gate, the gate on the
-// members' RR features or on the median RR features), the fit is made on
+// members' RR features, on the median RR features, or on those and the record's irregularity), the fit is made on
 // the out-of-fold predictions of three DS1 cross-validation folds and scored on the fourth (leave one fold out,
 // src/train/ensemble/decision.ts). The default inter-patient ensemble's `ensemble build` options are the row with
 // the best selection score here.
-// Then, for the other recipes given (--also r1,r2,…), the gate alone (median RR), fitted and scored the same way.
+// Then, for the other recipes given (--also r1,r2,…), the gate alone (the default's RR features), fitted and scored the same way.
 // Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal] [--also LIST] [--write]
 //        (build first: npx tsc -p tsconfig.json; ~10 min, plus ~2 min per --also recipe). --write also updates the
 //        calibration-transfer section of docs/RESULTS.md.
@@ -31,11 +31,12 @@ const heldOf = (r) => {
 };
 const held = await heldOf(recipe);
 const classes = ['N', 'S', 'V', 'F', 'Q'];
-// the gate reads the members' own RR features or the median RR features (--gate-rr member|median)
+// the gate reads the members' own RR features, the median RR features, or those and the record's irregularity
+// (--gate-rr member|median|median+irregularity)
 const variants = [
   { gate: false, offsets: 'all' },
   { gate: false, offsets: ['S', 'V'] },
-  ...['member', 'median'].flatMap((gateRR) => ['none', 'all', ['S'], ['S', 'V']].map((offsets) => ({ gate: true, gateRR, offsets }))),
+  ...['member', 'median', 'median+irregularity'].flatMap((gateRR) => ['none', 'all', ['S'], ['S', 'V']].map((offsets) => ({ gate: true, gateRR, offsets }))),
 ];
 const gateName = (v) => (v.gate ? `${v.gateRR} RR` : 'no');
 const rows = [];
@@ -45,11 +46,11 @@ for (const v of variants) {
   rows.push({ gate: v.gate, gateRR: v.gateRR, offsets: Array.isArray(v.offsets) ? v.offsets.join(',') : v.offsets, before: r.before, after: r.after, f1Before: r.f1Before, f1After: r.f1After });
   console.error(`gate ${gateName(v)}, offsets ${rows.at(-1).offsets}: ${r.before.toFixed(4)} → ${r.after.toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
-// the other recipes: the gate the default uses (median RR), alone
+// the other recipes: the gate the default uses (median RR and record irregularity), alone
 const gateAlone = [];
 for (const r of also) {
   const h = await heldOf(r);
-  const x = acrossFolds(h, classes, { gate: true, gateRR: 'median', offsets: 'none' });
+  const x = acrossFolds(h, classes, { gate: true, gateRR: 'median+irregularity', offsets: 'none' });
   gateAlone.push({ recipe: r, before: x.before, after: x.after, f1Before: x.f1Before, f1After: x.f1After });
   console.error(`${r}: gate alone ${x.before.toFixed(4)} → ${x.after.toFixed(4)}, S F1 ${x.f1Before[1]} → ${x.f1After[1]}`);
 }
@@ -73,7 +74,7 @@ if (args.includes('--write')) {
     `Best: ${best.gate ? `the gate on ${best.gateRR} RR` : "no gate"}, offsets ${best.offsets} (\`ensemble build --sveb-gate ${best.gate ? `rr --gate-rr ${best.gateRR}` : 'none'} --offsets ${best.offsets}\`).`,
     ...(gateAlone.length ? [
       '',
-      'The gate alone (median RR, no offsets) for the other cross-validation recipes, fitted and scored the same way:',
+      'The gate alone (median RR and record irregularity, no offsets) for the other cross-validation recipes, fitted and scored the same way:',
       '',
       '| recipe | selection score without → with the gate | F1 S without → with | F1 V without → with |',
       '|---|---|---|---|',

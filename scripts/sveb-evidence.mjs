@@ -11,8 +11,10 @@
 //    post-RR over the running median RR in place of the running record average, which premature beats pull down in
 //    records that have many; for the shipped median (MEDIAN_RR in src/train/spec.ts) and others, to show how it was
 //    chosen: the window, and the shortest interval counted (record 207's flutter waves); gateL2Median: the L2 grid
-//    again with the shipped median features.
-// Usage: ECG_EDGE_DATA=… node scripts/sveb-evidence.mjs [--write]   (build first: npx tsc -p tsconfig.json; ~6 min).
+//    again with the shipped median features;
+//  - recordIrregularity: the median features and the record's irregularity (`--gate-rr median+irregularity`), for
+//    several windows.
+// Usage: ECG_EDGE_DATA=… node scripts/sveb-evidence.mjs [--write]   (build first: npx tsc -p tsconfig.json; ~8 min).
 //        --write also updates the sveb-evidence section of docs/RESULTS.md.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,46 +54,53 @@ const gateL2 = [1e-3, 1e-2, 3e-2, 1e-1, 1].map((l2) => ({ l2, rrAlone: sStats(ga
 // 'median' RR features, `ensemble build --gate-rr median`), for several medians: computed from every beat of each
 // record (what a device sees), the record's labelled beats taken in order
 const { loadRecords } = await dist('train/dataset/protocols.js');
-const { medianRRFeatures, rrColumns } = await dist('train/dataset/features.js');
-const { defaultInputSpec, MEDIAN_RR } = await dist('train/spec.js');
+const { medianRRFeatures, rrFeatures, rrColumns } = await dist('train/dataset/features.js');
+const { defaultInputSpec, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW } = await dist('train/spec.js');
 const { gateFeatureNames } = await dist('train/ensemble/sveb-gate.js');
 const spec = defaultInputSpec(360);
 const recs = await loadRecords(db, held.records, spec);
-const medianRows = (median) => {
+// the gate's RR columns (pre/recordMedian, post/recordMedian, recordIrregularity) of the held-out beats, computed
+// from every beat of each record with the given settings, then taken for its labelled beats in held-out order
+const gateTable = ({ median = MEDIAN_RR, irregularityWindow = RECORD_IRREGULARITY_WINDOW } = {}) => {
   const perRecord = recs.map((rb) => {
-    const all = medianRRFeatures(rb.sample, rb.fs, spec.rr, median);
+    const med = medianRRFeatures(rb.sample, rb.fs, spec.rr, median);
+    const irr = rrFeatures(rb.sample, rb.fs, { ...spec.rr, features: ['irregularity'], localWindow: irregularityWindow });
     const out = [];
-    for (let k = 0; k < rb.n; k++) if (rb.label[k] >= 0) out.push(all[2 * k], all[2 * k + 1]);
+    for (let k = 0; k < rb.n; k++) if (rb.label[k] >= 0) out.push(med[2 * k], med[2 * k + 1], irr[k]);
     return out;
   });
   const next = recs.map(() => 0);
-  const rows = new Float32Array(held.probs.n * 2);
+  const rows = new Float32Array(held.probs.n * 3);
   for (let i = 0; i < held.probs.n; i++) {
     const r = held.record[i], k = next[r]++;
-    rows[2 * i] = perRecord[r][2 * k];
-    rows[2 * i + 1] = perRecord[r][2 * k + 1];
+    for (let j = 0; j < 3; j++) rows[3 * i + j] = perRecord[r][3 * k + j];
   }
   return rows;
+};
+// the gate out of record on the N and S beats, with the gate features `names` read from `table`
+const gateWith = (names, table, o = {}) => {
+  const rows = pick(rrColumns(held.rr, held.rrFeatures, table, names), names.length);
+  const g = (m) => fitSvebGate(m, rows, names, labels, held.data, { ...o, record }).outOfRecord;
+  return { rrAlone: sStats(g(undecided), labels), ensembleGated: sStats(g(probs), labels) };
 };
 const medianFeatures = gateFeatureNames(held.rrFeatures, 'median');
 const medianRR = [
   { ...MEDIAN_RR, shipped: true },
   { window: MEDIAN_RR.window, minRR: 0 }, { window: MEDIAN_RR.window, minRR: 0.25 }, { window: MEDIAN_RR.window, minRR: 0.35 },
   { window: MEDIAN_RR.window, minRR: 0.4 }, { window: 128, minRR: MEDIAN_RR.minRR }, { window: 1024, minRR: MEDIAN_RR.minRR },
-].map(({ window, minRR, shipped }) => {
-  const rows = pick(rrColumns(held.rr, held.rrFeatures, medianRows({ window, minRR }), medianFeatures), medianFeatures.length);
-  const g = (m) => fitSvebGate(m, rows, medianFeatures, labels, held.data, { record }).outOfRecord;
-  return { window, minRR, ...(shipped ? { shipped } : {}), rrAlone: sStats(g(undecided), labels), ensembleGated: sStats(g(probs), labels) };
-});
+].map(({ window, minRR, shipped }) => ({ window, minRR, ...(shipped ? { shipped } : {}), ...gateWith(medianFeatures, gateTable({ median: { window, minRR } })) }));
 // the L2 grid again for the shipped median RR features: the default L2 was chosen with the members' features
-const shippedRows = pick(rrColumns(held.rr, held.rrFeatures, medianRows(MEDIAN_RR), medianFeatures), medianFeatures.length);
-const gateL2Median = [1e-2, 3e-2, 1e-1].map((l2) => ({ l2, ensembleGated: sStats(fitSvebGate(probs, shippedRows, medianFeatures, labels, held.data, { record, l2 }).outOfRecord, labels) }));
+const gateL2Median = [1e-2, 3e-2, 1e-1].map((l2) => ({ l2, ensembleGated: gateWith(medianFeatures, gateTable(), { l2 }).ensembleGated }));
+// recordIrregularity: the median features and the irregularity over a long window (10 = the members' own)
+const irrFeatures = gateFeatureNames(held.rrFeatures, 'median+irregularity');
+const recordIrregularity = [10, 100, 400, 1000, RECORD_IRREGULARITY_WINDOW].map((window) => ({ window, ...(window === RECORD_IRREGULARITY_WINDOW ? { shipped: true } : {}), ...gateWith(irrFeatures, gateTable({ irregularityWindow: window })) }));
 const count = (c) => labels.filter((l) => l === c).length;
-console.log(JSON.stringify({ data: `DS1 N and S beats (${count(0)} N, ${count(1)} S; V, F, Q left out)`, rrAlone, ensembleOutOfFold, gateL2, medianRR, gateL2Median }, null, 2));
+console.log(JSON.stringify({ data: `DS1 N and S beats (${count(0)} N, ${count(1)} S; V, F, Q left out)`, rrAlone, ensembleOutOfFold, gateL2, medianRR, gateL2Median, recordIrregularity }, null, 2));
 
 if (process.argv.includes('--write')) {
   const { writeSection } = await dist('train/report/section.js');
   const { GATE_L2 } = await dist('train/ensemble/sveb-gate.js');
+  const shipsIrregularity = (man.svebGate?.features ?? []).includes('recordIrregularity');
   const st = (x) => `${(100 * x.se).toFixed(1)} / ${(100 * x.ppv).toFixed(1)} / ${x.f1.toFixed(3)}`;
   const lines = [
     '## S beats across patients: RR features alone vs the default ensemble (DS1 only)',
@@ -124,6 +133,14 @@ if (process.argv.includes('--write')) {
       return `| ${m.shipped ? `**${name} (shipped)**` : name} | ${st(m.rrAlone)} | ${st(m.ensembleGated)} |`;
     }),
     '',
+    'With the record\'s irregularity as well (`recordIrregularity` in the output; `--gate-rr median+irregularity`): the',
+    "members' irregularity feature (the running mean of |p_k − p_{k−1}|, p = pre-RR over the running average RR) with",
+    'both of its windows lengthened from 10 beats to `window`: how irregular the patient\'s rhythm has been.',
+    '',
+    '| record irregularity window (beats) | gate alone: S Se / +P / F1 | ensemble + gate: S Se / +P / F1 |',
+    '|---|---|---|',
+    `| (none: the median features alone) | ${st(medianRR[0].rrAlone)} | ${st(medianRR[0].ensembleGated)} |`,
+    ...recordIrregularity.map((m) => `| ${m.shipped ? `**${m.window}${shipsIrregularity ? ' (shipped)' : ''}**` : m.window} | ${st(m.rrAlone)} | ${st(m.ensembleGated)} |`),
     `The L2 strength was chosen with the members' features; with the shipped median features (\`gateL2Median\`), ensemble + gate S F1: ${gateL2Median.map((g) => `L2 ${g.l2} → ${g.ensembleGated.f1.toFixed(3)}`).join(', ')}.`,
     '',
     "Without a shortest interval, record 207's ventricular-flutter waves (472, annotated `!`, about 0.29 s apart) set the",

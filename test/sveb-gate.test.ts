@@ -99,14 +99,15 @@ describe('S-vs-N gate', () => {
     const MEDIAN = gateFeatureNames(FEATURES, 'median');
     expect(MEDIAN).toEqual(['pre/recordMedian', 'post/recordMedian', 'pre/localAvg', 'post/localAvg', 'irregularity', 'post/pre']);
     expect(gateFeatureNames(FEATURES)).toEqual(FEATURES);
-    expect(() => gateFeatureNames(FEATURES, 'mode' as 'median')).toThrow(/unknown gate RR features 'mode': choose one of member, median/);
+    expect(gateFeatureNames(FEATURES, 'median+irregularity')).toEqual([...MEDIAN, 'recordIrregularity']);
+    expect(() => gateFeatureNames(FEATURES, 'mode' as 'median')).toThrow(/unknown gate RR features 'mode': choose one of member, median, median\+irregularity/);
     const { m, rr, labels } = premature(100, 20, 5);
     const { gate } = fitSvebGate(m, rr, MEDIAN, labels, 'synthetic');
-    expect(gate.median).toEqual({ window: 512, minRR: 0.3 });
-    expect(fitSvebGate(m, rr, FEATURES, labels, 'synthetic').gate.median).toBeUndefined();
+    expect(gate.settings).toEqual({ median: { window: 512, minRR: 0.3 }, irregularityWindow: 3000 });
+    expect(fitSvebGate(m, rr, FEATURES, labels, 'synthetic').gate.settings).toBeUndefined();
     expect(validateSvebGate(gate, 'm.json')).toEqual(gate);
-    expect(() => validateSvebGate({ ...gate, median: { window: 128, minRR: 0.3 } }, 'm.json')).toThrow(/median RR features with median \{"window":128,"minRR":0.3\}, but this build computes them with \{"window":512,"minRR":0.3\}: rebuild the ensemble/);
-    expect(() => validateSvebGate({ ...gate, median: undefined }, 'm.json')).toThrow(/with median undefined/);
+    expect(() => validateSvebGate({ ...gate, settings: { median: { window: 128, minRR: 0.3 }, irregularityWindow: 3000 } }, 'm.json')).toThrow(/gate-only RR features computed with \{"median":\{"window":128,"minRR":0.3\},"irregularityWindow":3000\}, but this build computes them with \{"median":\{"window":512,"minRR":0.3\},"irregularityWindow":3000\}: rebuild the ensemble/);
+    expect(() => validateSvebGate({ ...gate, settings: undefined }, 'm.json')).toThrow(/computed with undefined/);
     expect(() => validateSvebGate({ ...gate, features: ['pre/recordMode', ...MEDIAN.slice(1)] }, 'm.json')).toThrow(/reads RR feature 'pre\/recordMode', which this build does not compute/);
     // an ensemble whose gate reads median features needs their rows: the members' RR rows are not them
     const member = { predictProbs: () => m };
@@ -149,17 +150,18 @@ describe('S-vs-N gate', () => {
     expect(r.stderr).toMatch(/--gate-rr chooses the S-vs-N gate's RR features: add --sveb-gate rr/);
     r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--gate-rr', 'mean', '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown --gate-rr 'mean': choose member or median/);
+    expect(r.stderr).toMatch(/unknown --gate-rr 'mean': choose member, median, median\+irregularity/);
   });
 });
 
 describe('fitting the decision, and leaving one fold out', () => {
   const heldOut = (folds: number) => {
     const { m, rr, labels, record } = premature(400, 40, 20, 8);
-    // median RR features equal to the record-average ratios here (a regular rhythm's median is its average)
-    const rrMedian = Float32Array.from({ length: m.n * 2 }, (_, j) => rr[Math.floor(j / 2) * 6 + (j % 2)]!);
+    // median RR features equal to the record-average ratios here (a regular rhythm's median is its average), and
+    // the record irregularity equal to the local one
+    const rrGate = Float32Array.from({ length: m.n * 3 }, (_, j) => rr[Math.floor(j / 3) * 6 + [0, 1, 4][j % 3]!]!);
     return {
-      probs: m, labels, rr, rrFeatures: FEATURES, rrMedian, record, records: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+      probs: m, labels, rr, rrFeatures: FEATURES, rrGate, record, records: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
       fold: Int8Array.from(record, (r) => r % folds), folds: Array.from({ length: folds }, (_, k) => [`fold${k}`]), data: 'synthetic',
     };
   };
@@ -188,7 +190,11 @@ describe('fitting the decision, and leaving one fold out', () => {
     expect(med.svebGate!.features.slice(0, 2)).toEqual(['pre/recordMedian', 'post/recordMedian']);
     expect(med.svebGate!.weights).toEqual(d.svebGate!.weights);
     expect(acrossFolds(h, CLASSES, { gate: true, offsets: 'none', gateRR: 'median' })!.after).toBe(x.after);
-    h.rrMedian.fill(1); // flat median columns: only the median gate's fit changes
+    // 'median+irregularity' adds the third gate column, the record irregularity (here the local one: 27 → 35 terms)
+    const withIrr = fitDecision(h, CLASSES, { gate: true, offsets: ['S'], gateRR: 'median+irregularity' }).svebGate!;
+    expect(withIrr.features.at(-1)).toBe('recordIrregularity');
+    expect(withIrr.weights).toHaveLength(35);
+    h.rrGate.fill(1); // flat gate columns: only the median gate's fit changes
     expect(fitDecision(h, CLASSES, { gate: true, offsets: ['S'], gateRR: 'median' }).svebGate!.weights).not.toEqual(d.svebGate!.weights);
     expect(fitDecision(h, CLASSES, { gate: true, offsets: ['S'] }).svebGate!.weights).toEqual(d.svebGate!.weights);
     expect(() => fitDecision(h, CLASSES, { gate: false, offsets: ['N'] })).toThrow(/cannot fit class 'N': choose among S, V, F, Q \(N is the reference\)/);
@@ -251,8 +257,9 @@ describe.skipIf(!DATA)('ensemble build --sveb-gate rr on MIT-BIH (needs ECG_EDGE
     await initEngine('wasm', { quiet: true });
     const clf = await loadClassifier(path.join(root, 'models', 'inter-patient', 'ensemble.json'));
     const e = clf.predictor as InstanceType<typeof Ensemble>;
-    // the default gate reads the median RR features (--gate-rr median) in place of the record-average ratios
-    expect(e.decision.svebGate?.features).toEqual(gateFeatureNames(clf.spec.input.rr.features, 'median'));
+    // the default gate reads the median RR features in place of the record-average ratios, and the record's
+    // irregularity (--gate-rr median+irregularity)
+    expect(e.decision.svebGate?.features).toEqual(gateFeatureNames(clf.spec.input.rr.features, 'median+irregularity'));
     expect(clf.gateFeatures).toEqual(e.decision.svebGate?.features);
     const spec = clf.spec.input;
     const set = await recordsSet(path.join(DATA!, 'mitdb'), ['209'], spec);
@@ -260,7 +267,7 @@ describe.skipIf(!DATA)('ensemble build --sveb-gate rr on MIT-BIH (needs ECG_EDGE
     const raw = argmaxRows(combine(e.method, await e.memberProbs(beats, spec.length, rr), e.weights));
     // the gate alone (the manifest's offsets after it may move other classes too)
     const gateOnly = new Ensemble(e.members, e.weights, e.method, { svebGate: e.decision.svebGate });
-    const gated = argmaxRows(await gateOnly.predictProbs(beats, spec.length, rr, rrColumns(rr, spec.rr.features, set.rrMedian, clf.gateFeatures!)));
+    const gated = argmaxRows(await gateOnly.predictProbs(beats, spec.length, rr, rrColumns(rr, spec.rr.features, set.rrGate, clf.gateFeatures!)));
     const count = (p: Int32Array) => {
       let tp = 0, fp = 0;
       for (let i = 0; i < set.n; i++) if (p[i] === 1) { if (set.label[i] === 1) tp++; else fp++; }

@@ -1,9 +1,9 @@
 // The model inputs the training dataset builds (src/train/dataset/features.ts): the six RR features and the
 // 'beat-template' channel, checked against hand computations and on a fixture record.
 import { describe, expect, it } from 'vitest';
-import { rrFeatures, medianRRFeatures, rrColumns, BeatTemplate, recordTemplates, gatherBeats } from '../src/train/dataset/features.js';
+import { rrFeatures, medianRRFeatures, gateRRFeatures, rrColumns, BeatTemplate, recordTemplates, gatherBeats } from '../src/train/dataset/features.js';
 import { loadRecords, gather, setInputs } from '../src/train/dataset/protocols.js';
-import { checkSpec, defaultInputSpec, makeSpec, MEDIAN_RR, RR_FEATURE_NAMES, type RRSpec } from '../src/train/spec.js';
+import { checkSpec, defaultInputSpec, makeSpec, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW, RR_FEATURE_NAMES, type RRSpec } from '../src/train/spec.js';
 import { fixturesDir } from '../src/wfdb/index.js';
 
 const rrSpec = (features: RRSpec['features'], localWindow = 3): RRSpec => ({ features, recordWindow: 300, localWindow, clampMin: 0.15, clampMax: 3 });
@@ -53,7 +53,7 @@ describe('RR features', () => {
   });
 });
 
-describe('median RR features (read by the S-vs-N gate)', () => {
+describe('gate RR features: the running median RR and the record irregularity (read by the S-vs-N gate)', () => {
   // the definition in spec.ts, computed the slow way: sort the last `window` pre-RRs of ≥ minRR s at every beat
   const naive = (pos: ArrayLike<number>, fs: number, { window, minRR }: { window: number; minRR: number }) => {
     const n = pos.length, kept: number[] = [], out: number[] = [];
@@ -74,11 +74,18 @@ describe('median RR features (read by the S-vs-N gate)', () => {
     const [r208] = await loadRecords(fixturesDir(), ['208'], spec);
     const pos = r208!.sample;
     expect(pos.length).toBeGreaterThan(2 * MEDIAN_RR.window); // the window wraps around
-    expect(Array.from(r208!.rrMedian)).toEqual(Array.from(naive(pos, 360, MEDIAN_RR)));
+    // the dataset's gate columns: the median pair, then the record irregularity (the irregularity recurrence with
+    // RECORD_IRREGULARITY_WINDOW for both of its windows)
+    const irr = rrFeatures(pos, 360, { ...spec.rr, features: ['irregularity'], localWindow: RECORD_IRREGULARITY_WINDOW });
+    const med = naive(pos, 360, MEDIAN_RR);
+    expect(Array.from(r208!.rrGate)).toEqual(Array.from(gateRRFeatures(pos, 360, spec.rr)));
+    expect(Array.from(r208!.rrGate)).toEqual(Array.from({ length: 3 * pos.length }, (_, j) => (j % 3 < 2 ? med[2 * Math.floor(j / 3) + (j % 3)]! : irr[Math.floor(j / 3)]!)));
+    // 208's frequent V beats make it irregular: far above the regular-rhythm level of the local feature's start
+    expect(r208!.rrGate[3 * (pos.length - 1) + 2]).toBeGreaterThan(0.15);
     expect(Array.from(medianRRFeatures(pos, 360, spec.rr, { window: 7, minRR: 0.5 }))).toEqual(Array.from(naive(pos, 360, { window: 7, minRR: 0.5 })));
     // the dataset carries them per beat, next to the model's RR features
     const set = gather([r208!], [{ r: 0, i: 5 }, { r: 0, i: 900 }], spec.length);
-    expect(Array.from(set.rrMedian)).toEqual(Array.from(r208!.rrMedian.subarray(10, 12)).concat(Array.from(r208!.rrMedian.subarray(1800, 1802))));
+    expect(Array.from(set.rrGate)).toEqual(Array.from(r208!.rrGate.subarray(15, 18)).concat(Array.from(r208!.rrGate.subarray(2700, 2703))));
   });
 
   it('flutter waves (intervals under minRR) do not move the median', () => {
@@ -106,13 +113,13 @@ describe('median RR features (read by the S-vs-N gate)', () => {
     expect(avg[k]!).toBeGreaterThan(0.6);
   });
 
-  it('rrColumns picks features by name from the model RR rows and the median rows, and names what it lacks', () => {
+  it('rrColumns picks features by name from the model RR rows and the gate rows, and names what it lacks', () => {
     const rr = Float32Array.from([1, 2, 3, 4, 5, 6]); // 2 beats × 3 features
-    const med = Float32Array.from([7, 8, 9, 10]);
-    const got = rrColumns(rr, ['a', 'b', 'c'], med, ['c', 'post/recordMedian', 'a']);
-    expect(Array.from(got)).toEqual([3, 8, 1, 6, 10, 4]);
-    expect(() => rrColumns(rr, ['a', 'b', 'c'], med, ['pre/recordAvg'])).toThrow(/RR feature 'pre\/recordAvg' is neither one of the model's \(a, b, c\) nor one of pre\/recordMedian, post\/recordMedian/);
-    expect(() => rrColumns(rr.subarray(1), ['a', 'b', 'c'], med, ['a'])).toThrow(/5 RR values for 2 beats of 3 features/);
+    const gate = Float32Array.from([7, 8, 9, 10, 11, 12]);
+    const got = rrColumns(rr, ['a', 'b', 'c'], gate, ['c', 'post/recordMedian', 'a', 'recordIrregularity']);
+    expect(Array.from(got)).toEqual([3, 8, 1, 9, 6, 11, 4, 12]);
+    expect(() => rrColumns(rr, ['a', 'b', 'c'], gate, ['pre/recordAvg'])).toThrow(/RR feature 'pre\/recordAvg' is neither one of the model's \(a, b, c\) nor one of pre\/recordMedian, post\/recordMedian, recordIrregularity/);
+    expect(() => rrColumns(rr.subarray(1), ['a', 'b', 'c'], gate, ['a'])).toThrow(/5 RR values for 2 beats of 3 features/);
     expect(() => medianRRFeatures([0, 300], 360, { clampMin: 0.15, clampMax: 3 }, { window: 0, minRR: 0.3 })).toThrow(/median RR window must be an integer ≥ 1, got 0/);
   });
 });

@@ -88,7 +88,7 @@ export async function evaluateClassifier(clf: LoadedClassifier, protocol: Protoc
   const split = await buildSplit(protocol, db, spec, ['test']);
   const set = split.test;
   const { beats, rr } = setInputs(set, spec);
-  const pm = await clf.predictor.predictProbs(beats, spec.length, rr, clf.gateFeatures ? rrColumns(rr, spec.rr.features, set.rrMedian, clf.gateFeatures) : undefined);
+  const pm = await clf.predictor.predictProbs(beats, spec.length, rr, clf.gateFeatures ? rrColumns(rr, spec.rr.features, set.rrGate, clf.gateFeatures) : undefined);
   const probs: Probs = { n: pm.n, C: pm.C, data: pm.data };
   const pred = new Int32Array(probs.n);
   for (let i = 0; i < probs.n; i++) {

@@ -77,7 +77,7 @@ export interface RRSpec {
 }
 
 /**
- * RR features over the running median RR, read by the S-vs-N gate of an ensemble (src/train/ensemble/sveb-gate.ts),
+ * RR features over the running median RR, and the record's irregularity, read by the S-vs-N gate of an ensemble (src/train/ensemble/sveb-gate.ts),
  * never by a model: 'pre/recordMedian' = pre_k / med_k and 'post/recordMedian' = post_k / med_k, with pre and post
  * as above (clamped) and med_k the upper median (sorted[⌊m/2⌋]) of the last m ≤ MEDIAN_RR.window pre-RRs of at
  * least MEDIAN_RR.minRR seconds up to and including beat k (med_k = pre_k until there is one): causal, label-free,
@@ -86,14 +86,26 @@ export interface RRSpec {
  * median for minutes after it. On DS1 (leave one record out) these features raise the gate's S F1 over the
  * record-average ratios (docs/RESULTS.md, "S beats across patients").
  */
-export const MEDIAN_RR_FEATURE_NAMES = ['pre/recordMedian', 'post/recordMedian'] as const;
-export type MedianRRFeatureName = (typeof MEDIAN_RR_FEATURE_NAMES)[number];
+export const GATE_RR_FEATURE_NAMES = ['pre/recordMedian', 'post/recordMedian', 'recordIrregularity'] as const;
+export type GateRRFeatureName = (typeof GATE_RR_FEATURE_NAMES)[number];
+/**
+ * 'recordIrregularity' (also read by the gate only): the 'irregularity' feature above with localWindow replaced by
+ * RECORD_IRREGULARITY_WINDOW, for both the average that p = pre / avg uses and the running mean of |p_k − p_{k−1}|:
+ * how irregular the patient's rhythm has been over the last ~3000 beats (atrial fibrillation, frequent ectopy), where
+ * 'irregularity' looks at the last ~10. MIT-BIH records have at most ~3400 beats, so on them it is close to a mean
+ * since the record's start. On DS1 (leave one record out) longer windows did better up to this one
+ * (scripts/sveb-evidence.mjs).
+ */
+export const RECORD_IRREGULARITY_WINDOW = 3000;
 /**
  * The running median RR: the last `window` pre-RRs of at least `minRR` s. Both chosen on DS1 out of record
  * (scripts/sveb-evidence.mjs): window 512 kept the gain that 128 lost; minRR 0.3 and 0.35 s keep it, 0.25 s lets
  * 207's flutter waves in and loses it, 0.4 s and more lose part of it.
  */
 export const MEDIAN_RR = { window: 512, minRR: 0.3 } as const;
+
+/** The settings of every gate-only RR feature, as a gate records them: one that reads other values must be rebuilt. */
+export const GATE_RR_SETTINGS = { median: MEDIAN_RR, irregularityWindow: RECORD_IRREGULARITY_WINDOW } as const;
 
 /** Channels of the beat input: the z-scored window, and that window minus the stream's running template. */
 export const BEAT_CHANNEL_NAMES = ['beat', 'beat-template'] as const;

@@ -7,9 +7,10 @@ import { CliError, parse, type CommandSpec } from '../args.js';
 import { engineOption, mitdbOption } from '../train-args.js';
 import type { CalibrationInfo, EnsembleManifest } from '../../train/ensemble/index.js';
 import type { HeldOut } from '../../train/ensemble/held-out.js';
+import type { GateRR } from '../../train/ensemble/sveb-gate.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
-                             [--calibrate none|held-out] [--sveb-gate none|rr] [--gate-rr member|median] [--gate-l2 X]
+                             [--calibrate none|held-out] [--sveb-gate none|rr] [--gate-rr R] [--gate-l2 X]
                              [--offsets all|none|LIST] [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
@@ -35,8 +36,9 @@ Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`
                    (version 3)
   --gate-rr R      with --sveb-gate rr, the RR features the gate reads: member (default): the members' own |
                    median: the same with pre- and post-RR over the running median RR (of the last 512 intervals of
-                   at least 0.3 s) in place of the record-average ratios (causal, label-free; chosen on DS1 leave one
-                   record out: scripts/sveb-evidence.mjs)
+                   at least 0.3 s) in place of the record-average ratios | median+irregularity: those and the
+                   record's irregularity (how irregular the rhythm has been over the last ~3000 beats). Causal and
+                   label-free; chosen on DS1 leave one record out: scripts/sveb-evidence.mjs
   --gate-l2 X      with --sveb-gate rr: L2 strength of the gate's fit (default 0.03, chosen on DS1 leave one record
                    out: scripts/sveb-evidence.mjs)
   --offsets O      with --calibrate held-out: all (default; every class with ≥ 20 held-out beats) | none | a list
@@ -86,8 +88,9 @@ export const ensembleCommand: CommandSpec = {
     }
     const gateRR = o['gate-rr'];
     if (gateRR !== undefined) {
+      const { GATE_RR } = await import('../../train/ensemble/sveb-gate.js');
       if (gateKind !== 'rr') throw new CliError('--gate-rr chooses the S-vs-N gate\'s RR features: add --sveb-gate rr');
-      if (gateRR !== 'member' && gateRR !== 'median') throw new CliError(`unknown --gate-rr '${gateRR}': choose member or median`);
+      if (!(GATE_RR as readonly string[]).includes(gateRR)) throw new CliError(`unknown --gate-rr '${gateRR}': choose ${GATE_RR.join(', ')}`);
     }
     const offsetsArg = o.offsets ?? 'all';
     const offsets: 'all' | 'none' | string[] = offsetsArg === 'all' || offsetsArg === 'none' ? offsetsArg : offsetsArg.split(',').map((c) => c.trim());
@@ -128,7 +131,7 @@ export const ensembleCommand: CommandSpec = {
       const { fitDecision, fitOffsets, acrossFolds } = await import('../../train/ensemble/decision.js');
       await initEngine(engineOption(o.engine), { quiet: true });
       let held: HeldOut | undefined;
-      const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as 'member' | 'median' } : {}) };
+      const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as GateRR } : {}) };
       if (pick === 'held-out') {
         // with --calibrate held-out, a candidate is scored with the decision step this build fits: across DS1 folds
         // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets

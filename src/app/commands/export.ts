@@ -262,7 +262,7 @@ function mergeSets(a: BeatSet, b: BeatSet): BeatSet {
     out.set(y, x.length);
     return out;
   };
-  return { n: a.n + b.n, margin: a.margin, windows: cat(a.windows, b.windows), rr: cat(a.rr, b.rr), rrMedian: cat(a.rrMedian, b.rrMedian), tpl: a.tpl && b.tpl ? cat(a.tpl, b.tpl) : null, label: cat(a.label, b.label), rec: cat(a.rec, b.rec), sample: cat(a.sample, b.sample), records: [...a.records, ...b.records] };
+  return { n: a.n + b.n, margin: a.margin, windows: cat(a.windows, b.windows), rr: cat(a.rr, b.rr), rrGate: cat(a.rrGate, b.rrGate), tpl: a.tpl && b.tpl ? cat(a.tpl, b.tpl) : null, label: cat(a.label, b.label), rec: cat(a.rec, b.rec), sample: cat(a.sample, b.sample), records: [...a.records, ...b.records] };
 }
 
 async function fidelity(model: import('@tensorflow/tfjs').LayersModel, spec: InputSpec, set: BeatSet, clf: import('../../nn/index.js').Int8Classifier, floatLabels?: ArrayLike<number>) {

@@ -1,6 +1,6 @@
 // Beat windows and RR features, exactly as the spec (src/train/spec.ts) defines them. The streaming pipeline
 // and the int8 exporter must compute the same numbers; keep this file the single reference.
-import { beatChannels, MEDIAN_RR, MEDIAN_RR_FEATURE_NAMES, type InputSpec, type RRSpec } from '../spec.js';
+import { beatChannels, GATE_RR_FEATURE_NAMES, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW, type InputSpec, type RRSpec } from '../spec.js';
 
 /**
  * RR features for beats at `positions` (sample indices at fs, increasing): F = rr.features.length floats per
@@ -51,7 +51,7 @@ export function rrFeatures(positions: ArrayLike<number>, fs: number, rr: RRSpec)
 }
 
 /**
- * The median RR features (MEDIAN_RR_FEATURE_NAMES, see spec.ts) for beats at `positions`: n rows of
+ * The median RR features (see spec.ts) for beats at `positions`: n rows of
  * [pre/recordMedian, post/recordMedian], pre and post clamped as in rrFeatures. The running median keeps the last
  * `median.window` pre-RRs of at least `median.minRR` s in a ring and the same values sorted: O(window) per beat,
  * no allocation after the start.
@@ -108,19 +108,34 @@ export function medianRRFeatures(
   return out;
 }
 
+/** The gate's RR features (GATE_RR_FEATURE_NAMES, see spec.ts) for beats at `positions`: n rows of 3. */
+export function gateRRFeatures(positions: ArrayLike<number>, fs: number, rr: RRSpec): Float32Array {
+  const n = positions.length, W = GATE_RR_FEATURE_NAMES.length;
+  const median = medianRRFeatures(positions, fs, rr);
+  const irr = rrFeatures(positions, fs, { ...rr, features: ['irregularity'], localWindow: RECORD_IRREGULARITY_WINDOW });
+  const out = new Float32Array(n * W);
+  for (let k = 0; k < n; k++) {
+    out[k * W] = median[2 * k]!;
+    out[k * W + 1] = median[2 * k + 1]!;
+    out[k * W + 2] = irr[k]!;
+  }
+  return out;
+}
+
 /**
  * Rows of the RR features `names`, in that order, for n beats: each one from a model's RR features (`rr`, whose
- * columns `features` names) or from the median RR features (`median`, n rows of MEDIAN_RR_FEATURE_NAMES).
+ * columns `features` names) or from the gate's RR features (`gate`, n rows of GATE_RR_FEATURE_NAMES).
  */
-export function rrColumns(rr: Float32Array, features: readonly string[], median: Float32Array, names: readonly string[]): Float32Array {
-  const n = median.length / 2, F = features.length, G = names.length;
+export function rrColumns(rr: Float32Array, features: readonly string[], gate: Float32Array, names: readonly string[]): Float32Array {
+  const W = GATE_RR_FEATURE_NAMES.length;
+  const n = gate.length / W, F = features.length, G = names.length;
   if (rr.length !== n * F) throw new Error(`rrColumns: ${rr.length} RR values for ${n} beats of ${F} features`);
   const src = names.map((name) => {
     const f = features.indexOf(name);
     if (f >= 0) return { from: rr, width: F, col: f };
-    const mf = (MEDIAN_RR_FEATURE_NAMES as readonly string[]).indexOf(name);
-    if (mf >= 0) return { from: median, width: 2, col: mf };
-    throw new Error(`RR feature '${name}' is neither one of the model's (${features.join(', ')}) nor one of ${MEDIAN_RR_FEATURE_NAMES.join(', ')}`);
+    const mf = (GATE_RR_FEATURE_NAMES as readonly string[]).indexOf(name);
+    if (mf >= 0) return { from: gate, width: W, col: mf };
+    throw new Error(`RR feature '${name}' is neither one of the model's (${features.join(', ')}) nor one of ${GATE_RR_FEATURE_NAMES.join(', ')}`);
   });
   const out = new Float32Array(n * G);
   for (let i = 0; i < n; i++) src.forEach((s, g) => { out[i * G + g] = s.from[i * s.width + s.col]!; });

@@ -3,7 +3,9 @@
 //   inter-patient: de Chazal 2004. Train on DS1 minus a few held-out DS1 validation records, test on DS2.
 import path from 'node:path';
 import { rng, shuffleInPlace } from '../../util/random.js';
-import { CLASS_NAMES, type InputSpec } from '../spec.js';
+import { CLASS_NAMES, GATE_RR_FEATURE_NAMES, type InputSpec } from '../spec.js';
+
+const G = GATE_RR_FEATURE_NAMES.length;
 import { recordBeats, type RecordBeats } from './records.js';
 import { gatherBeats } from './features.js';
 
@@ -59,8 +61,8 @@ export interface BeatSet {
   windows: Float32Array;
   /** RR features, n rows of F (the spec's feature count). */
   rr: Float32Array;
-  /** Median RR features, n rows of 2 (RecordBeats.rrMedian). */
-  rrMedian: Float32Array;
+  /** The gate's RR features, n rows of GATE_RR_FEATURE_NAMES (RecordBeats.rrGate). */
+  rrGate: Float32Array;
   /** Template rows (n × length) for the 'beat-template' channel; null when the spec has none. */
   tpl: Float32Array | null;
   label: Int8Array;
@@ -95,7 +97,7 @@ export function gather(recs: RecordBeats[], picks: { r: number; i: number }[], T
     n, margin,
     windows: new Float32Array(n * w),
     rr: new Float32Array(n * F),
-    rrMedian: new Float32Array(n * 2),
+    rrGate: new Float32Array(n * G),
     tpl: withTpl ? new Float32Array(n * T) : null,
     label: new Int8Array(n),
     rec: new Int16Array(n),
@@ -106,7 +108,7 @@ export function gather(recs: RecordBeats[], picks: { r: number; i: number }[], T
     const rb = recs[r]!;
     out.windows.set(rb.windows.subarray(i * w, (i + 1) * w), k * w);
     out.rr.set(rb.rr.subarray(i * F, i * F + F), k * F);
-    out.rrMedian.set(rb.rrMedian.subarray(i * 2, i * 2 + 2), k * 2);
+    out.rrGate.set(rb.rrGate.subarray(i * G, i * G + G), k * G);
     if (out.tpl) out.tpl.set(rb.tpl!.subarray(i * T, (i + 1) * T), k * T);
     out.label[k] = rb.label[i]!;
     out.rec[k] = r;

@@ -4,8 +4,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readRecord, readAnnotations, signalIndex, BEAT_SYMBOLS, type Header } from '../../wfdb/index.js';
-import { AAMI_MAP, CLASS_NAMES, MEDIAN_RR, type InputSpec } from '../spec.js';
-import { beatWindows, medianRRFeatures, recordTemplates, rrFeatures } from './features.js';
+import { AAMI_MAP, CLASS_NAMES, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW, type InputSpec } from '../spec.js';
+import { beatWindows, gateRRFeatures, recordTemplates, rrFeatures } from './features.js';
 import { cleanSignal, loadEcgClean } from './filter.js';
 
 /** Extra model samples stored on each side of every window (jitter augmentation). */
@@ -26,8 +26,8 @@ export interface RecordBeats {
   margin: number;
   /** RR features, n rows of spec.rr.features.length. */
   rr: Float32Array;
-  /** Median RR features (n rows of MEDIAN_RR_FEATURE_NAMES), for an ensemble's S-vs-N gate. */
-  rrMedian: Float32Array;
+  /** The gate's RR features (n rows of GATE_RR_FEATURE_NAMES), for an ensemble's S-vs-N gate. */
+  rrGate: Float32Array;
   /** Running beat template before each beat (n rows of length) when the spec has a 'beat-template' channel. */
   tpl: Float32Array | null;
 }
@@ -80,7 +80,7 @@ export async function recordBeats(
     const fp = await fingerprint(spec);
     const key = crypto
       .createHash('sha1')
-      .update(JSON.stringify({ spec, margin: WINDOW_MARGIN, fp, dat: fileStamp(`${recordPath}.dat`), atr: fileStamp(`${recordPath}.atr`), median: MEDIAN_RR, v: 3 }))
+      .update(JSON.stringify({ spec, margin: WINDOW_MARGIN, fp, dat: fileStamp(`${recordPath}.dat`), atr: fileStamp(`${recordPath}.atr`), median: MEDIAN_RR, irregularity: RECORD_IRREGULARITY_WINDOW, v: 3 }))
       .digest('hex')
       .slice(0, 16);
     cacheFile = path.join(cacheDir(), 'beats', `${name}-${key}.bin`);
@@ -114,7 +114,7 @@ export async function recordBeats(
     windows,
     margin: WINDOW_MARGIN,
     rr: rrFeatures(sample, fsr, spec.rr),
-    rrMedian: medianRRFeatures(sample, fsr, spec.rr),
+    rrGate: gateRRFeatures(sample, fsr, spec.rr),
     tpl: recordTemplates(windows, WINDOW_MARGIN, spec, sample.length),
   };
   if (useCache) writeCache(cacheFile, out);
@@ -123,7 +123,7 @@ export async function recordBeats(
 
 function writeCache(file: string, b: RecordBeats): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const meta = Buffer.from(JSON.stringify({ record: b.record, fs: b.fs, channel: b.channel, n: b.n, margin: b.margin, w: b.windows.length, rr: b.rr.length, rrm: b.rrMedian.length, tpl: b.tpl ? b.tpl.length : -1 }));
+  const meta = Buffer.from(JSON.stringify({ record: b.record, fs: b.fs, channel: b.channel, n: b.n, margin: b.margin, w: b.windows.length, rr: b.rr.length, rrg: b.rrGate.length, tpl: b.tpl ? b.tpl.length : -1 }));
   const head = Buffer.alloc(4);
   head.writeUInt32LE(meta.length);
   const pad = Buffer.alloc((4 - ((4 + meta.length) % 4)) % 4);
@@ -132,7 +132,7 @@ function writeCache(file: string, b: RecordBeats): void {
     Buffer.from(b.sample.buffer, b.sample.byteOffset, b.sample.byteLength),
     Buffer.from(b.windows.buffer, b.windows.byteOffset, b.windows.byteLength),
     Buffer.from(b.rr.buffer, b.rr.byteOffset, b.rr.byteLength),
-    Buffer.from(b.rrMedian.buffer, b.rrMedian.byteOffset, b.rrMedian.byteLength),
+    Buffer.from(b.rrGate.buffer, b.rrGate.byteOffset, b.rrGate.byteLength),
     ...(b.tpl ? [Buffer.from(b.tpl.buffer, b.tpl.byteOffset, b.tpl.byteLength)] : []),
     Buffer.from(b.label.buffer, b.label.byteOffset, b.label.byteLength),
   ]);
@@ -156,15 +156,15 @@ function readCache(file: string): RecordBeats | null {
     o += meta.w * 4;
     const rr = new Float32Array(ab, o, meta.rr);
     o += meta.rr * 4;
-    const rrMedian = new Float32Array(ab, o, meta.rrm);
-    o += meta.rrm * 4;
+    const rrGate = new Float32Array(ab, o, meta.rrg);
+    o += meta.rrg * 4;
     let tpl: Float32Array | null = null;
     if (meta.tpl >= 0) {
       tpl = new Float32Array(ab, o, meta.tpl);
       o += meta.tpl * 4;
     }
     const label = new Int8Array(ab, o, meta.n);
-    return { record: meta.record, fs: meta.fs, channel: meta.channel, n: meta.n, sample, label, windows, margin: meta.margin, rr, rrMedian, tpl };
+    return { record: meta.record, fs: meta.fs, channel: meta.channel, n: meta.n, sample, label, windows, margin: meta.margin, rr, rrGate, tpl };
   } catch {
     return null; // a corrupt or partial cache file is rebuilt
   }

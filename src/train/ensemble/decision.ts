@@ -12,6 +12,7 @@ import { applyClassOffsets, fitClassOffsets, heldOutF1, heldOutScore, type Class
 import { decide, gatherRows, type EnsembleDecision, type ProbMatrix } from './index.js';
 import { fitSvebGate, gateFeatureNames, type GateRR, type SvebGate } from './sveb-gate.js';
 import { rrColumns } from '../dataset/features.js';
+import { GATE_RR_FEATURE_NAMES } from '../spec.js';
 import type { HeldOut } from './held-out.js';
 
 export interface DecisionRecipe {
@@ -40,11 +41,11 @@ export function fitOffsets(probs: ProbMatrix, labels: ArrayLike<number>, classes
   return fitClassOffsets(probs, labels, classes, offsets === 'all' ? {} : { only: offsets });
 }
 
-type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'rrMedian' | 'record' | 'data'>;
+type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'rrGate' | 'record' | 'data'>;
 
 /** The beats' rows of the RR features a gate reads (`features`, in order). */
 function gateRows(h: Beats, features: readonly string[]): Float32Array {
-  return rrColumns(h.rr, h.rrFeatures, h.rrMedian, features);
+  return rrColumns(h.rr, h.rrFeatures, h.rrGate, features);
 }
 
 export function fitDecision(h: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
@@ -69,7 +70,7 @@ function subset(h: HeldOut, idx: number[]): Beats {
   const C = h.probs.C;
   return {
     probs: { n: idx.length, C, data: gatherRows(h.probs.data, C, idx) }, rr: gatherRows(h.rr, h.rrFeatures.length, idx), rrFeatures: h.rrFeatures,
-    rrMedian: gatherRows(h.rrMedian, 2, idx), data: h.data,
+    rrGate: gatherRows(h.rrGate, GATE_RR_FEATURE_NAMES.length, idx), data: h.data,
     labels: Int8Array.from(idx, (i) => h.labels[i]!), record: Int16Array.from(idx, (i) => h.record[i]!),
   };
 }

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { buildSplit, interValRecords, recordsSet, setInputs, type BeatSet, type Fold, type Protocol } from '../dataset/index.js';
 import { loadClassifier } from '../classify.js';
 import { averageProbs, combine, type EnsembleMethod, type ProbMatrix } from './index.js';
+import { GATE_RR_FEATURE_NAMES } from '../spec.js';
+
+const G = GATE_RR_FEATURE_NAMES.length;
 
 export interface HeldOut {
   probs: ProbMatrix;
@@ -13,8 +16,8 @@ export interface HeldOut {
   /** The members' RR features of each beat (rrFeatures per row) and the index of its record (into `records`). */
   rr: Float32Array;
   rrFeatures: string[];
-  /** Median RR features of each beat (2 per row; see rrColumns), for an S-vs-N gate that reads them. */
-  rrMedian: Float32Array;
+  /** The gate's RR features of each beat (GATE_RR_FEATURE_NAMES per row; see rrColumns), for an S-vs-N gate that reads them. */
+  rrGate: Float32Array;
   record: Int16Array;
   records: string[];
   /** The validation group (fold) of each beat, an index into `folds` (each fold's records; [] for intra-patient). */
@@ -48,7 +51,7 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
     if (seen.has(r)) throw new Error(`members validated on overlapping DS1 records (record ${r} is in {${seen.get(r)}} and {${key}}): held-out calibration needs members grouped in disjoint folds, e.g. trained with --fold 1..4`);
     seen.set(r, key);
   }
-  const parts: { probs: ProbMatrix; labels: Int8Array; rr: Float32Array; rrMedian: Float32Array; record: string[]; fold: string[] }[] = [];
+  const parts: { probs: ProbMatrix; labels: Int8Array; rr: Float32Array; rrGate: Float32Array; record: string[]; fold: string[] }[] = [];
   let rrFeatures: string[] | undefined;
   // folds in a fixed order (by their records), so that the beats of two ensembles over the same folds line up
   for (const [, g] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
@@ -64,17 +67,17 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
     const { beats, rr } = setInputs(set, spec);
     const probs = [];
     for (const c of clfs) probs.push(await c.predictor.predictProbs(beats, spec.length, rr));
-    parts.push({ probs: combine(method, probs, g.members.map((k) => weights[k]!)), labels: set.label, rr, rrMedian: set.rrMedian, record: Array.from(set.rec, (r) => set.records[r]!), fold: g.records ?? [] });
+    parts.push({ probs: combine(method, probs, g.members.map((k) => weights[k]!)), labels: set.label, rr, rrGate: set.rrGate, record: Array.from(set.rec, (r) => set.records[r]!), fold: g.records ?? [] });
   }
   const n = parts.reduce((s, p) => s + p.probs.n, 0), C = parts[0]!.probs.C, F = rrFeatures!.length;
-  const data = new Float32Array(n * C), labels = new Int8Array(n), rr = new Float32Array(n * F), rrMedian = new Float32Array(n * 2), record = new Int16Array(n), fold = new Int8Array(n);
+  const data = new Float32Array(n * C), labels = new Int8Array(n), rr = new Float32Array(n * F), rrGate = new Float32Array(n * G), record = new Int16Array(n), fold = new Int8Array(n);
   const recordIndex = new Map<string, number>();
   let o = 0;
   parts.forEach((p, f) => {
     data.set(p.probs.data, o * C);
     labels.set(p.labels, o);
     rr.set(p.rr, o * F);
-    rrMedian.set(p.rrMedian, o * 2);
+    rrGate.set(p.rrGate, o * G);
     fold.fill(f, o, o + p.probs.n);
     p.record.forEach((name, k) => {
       if (!recordIndex.has(name)) recordIndex.set(name, recordIndex.size);
@@ -84,7 +87,7 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
   });
   const records = [...recordIndex.keys()];
   const recs = [...seen.keys()].sort();
-  return { probs: { n, C, data }, labels, rr, rrFeatures: rrFeatures!, rrMedian, record, records, fold, folds: parts.map((p) => p.fold), data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
+  return { probs: { n, C, data }, labels, rr, rrFeatures: rrFeatures!, rrGate, record, records, fold, folds: parts.map((p) => p.fold), data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
 }
 
 /** A training recipe's name: the model folder's name without its fold suffix (cnn-focal-fold3 → cnn-focal). */

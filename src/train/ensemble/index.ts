@@ -267,8 +267,8 @@ export class Ensemble implements ProbPredictor {
 
   async predictProbs(beats: Float32Array, T: number, rr: Float32Array, gateRR?: Float32Array): Promise<ProbMatrix> {
     const gate = this.decision.svebGate;
-    if (gate?.median && !gateRR) {
-      throw new Error(`this ensemble's S-vs-N gate reads ${gate.features.join(', ')}: pass those rows as gateRR (rrColumns of the beats' RR and median RR features)`);
+    if (gate?.settings && !gateRR) {
+      throw new Error(`this ensemble's S-vs-N gate reads ${gate.features.join(', ')}: pass those rows as gateRR (rrColumns of the beats' RR and gate RR features)`);
     }
     return decide(combine(this.method, await this.memberProbs(beats, T, rr), this.weights), gateRR ?? rr, this.decision);
   }

@@ -11,10 +11,11 @@
 // Applied to a probability row whose argmax is N or S: the row's N+S mass m is split as (m(1 − q), m q); rows the
 // ensemble calls V, F or Q are left as they are.
 //
-// Its RR features (GATE_RR): 'member', the members' own RR features (every model input already has them), or
-// 'median', the same with pre/recordAvg and post/recordAvg replaced by pre- and post-RR over the running median RR
-// (MEDIAN_RR_FEATURE_NAMES and MEDIAN_RR in spec.ts; causal and label-free like the others). The median
-// features are computed next to the model's (RecordBeats.rrMedian) and picked by name (rrColumns).
+// Its RR features (GATE_RR): 'member', the members' own RR features (every model input already has them);
+// 'median', the same with pre/recordAvg and post/recordAvg replaced by pre- and post-RR over the running median RR;
+// 'median+irregularity', those and the record's irregularity, how irregular the patient's rhythm has been over the
+// last ~3000 beats (GATE_RR_FEATURE_NAMES and GATE_RR_SETTINGS in spec.ts; causal and label-free like the others).
+// These gate-only features are computed next to the model's (RecordBeats.rrGate) and picked by name (rrColumns).
 //
 // Fitted on held-out beats (each scored by members that did not train on it; `ensemble build --sveb-gate rr`) by
 // weighted cross-entropy over their N and S beats, S weighted √(N/S), L2 0.03 (GATE_L2), 200 full-batch Adam steps
@@ -24,14 +25,14 @@
 import { createHash } from 'node:crypto';
 import { argmaxRows, gatherRows, type ProbMatrix } from './index.js';
 import { heldOutMetrics } from './calibrate.js';
-import { MEDIAN_RR, MEDIAN_RR_FEATURE_NAMES, RR_FEATURE_NAMES } from '../spec.js';
+import { GATE_RR_FEATURE_NAMES, GATE_RR_SETTINGS, RR_FEATURE_NAMES } from '../spec.js';
 
 export interface SvebGate {
   kind: 'rr-logistic';
   /** RR feature names the gate reads, in this order: the members' (RR_FEATURE_NAMES) or median RR features. */
   features: string[];
-  /** The running median's settings (MEDIAN_RR) when `features` has median RR features. */
-  median?: { window: number; minRR: number };
+  /** The settings of the gate-only RR features (GATE_RR_SETTINGS) when `features` has any of them. */
+  settings?: { median: { window: number; minRR: number }; irregularityWindow: number };
   /** Standardization of the terms (log features, then pairwise products). */
   mean: number[];
   std: number[];
@@ -64,18 +65,20 @@ export interface SStats {
 const N = 0, S = 1;
 
 /** Which RR features a gate reads (see the file comment). */
-export const GATE_RR = ['member', 'median'] as const;
+export const GATE_RR = ['member', 'median', 'median+irregularity'] as const;
 export type GateRR = (typeof GATE_RR)[number];
 
 /** The gate's RR feature names for members that read `member` (their spec's RR features, in order). */
 export function gateFeatureNames(member: readonly string[], kind: GateRR = 'member'): string[] {
   if (kind === 'member') return [...member];
-  if (kind !== 'median') throw new Error(`unknown gate RR features '${String(kind)}': choose one of ${GATE_RR.join(', ')}`);
+  if (kind !== 'median' && kind !== 'median+irregularity') throw new Error(`unknown gate RR features '${String(kind)}': choose one of ${GATE_RR.join(', ')}`);
   const swap: Record<string, string> = { 'pre/recordAvg': 'pre/recordMedian', 'post/recordAvg': 'post/recordMedian' };
-  return member.map((f) => swap[f] ?? f);
+  const median = member.map((f) => swap[f] ?? f);
+  return kind === 'median' ? median : [...median, 'recordIrregularity'];
 }
 
-const usesMedian = (features: readonly string[]) => features.some((f) => (MEDIAN_RR_FEATURE_NAMES as readonly string[]).includes(f));
+/** Does a gate read gate-only RR features (which callers pass as gateRR rows)? */
+export const readsGateOnly = (features: readonly string[]) => features.some((f) => (GATE_RR_FEATURE_NAMES as readonly string[]).includes(f));
 
 /** The gate's terms for one beat's RR features (F values). */
 export function gateTerms(rr: ArrayLike<number>, off = 0, F = rr.length): number[] {
@@ -114,11 +117,11 @@ export function validateSvebGate(g: unknown, where: string): SvebGate {
   const bad = (what: string) => new Error(`${where}: "svebGate" ${what}`);
   if (!x || typeof x !== 'object' || x.kind !== 'rr-logistic') throw bad('must have "kind": "rr-logistic"');
   if (!Array.isArray(x.features) || !x.features.length || !x.features.every((f) => typeof f === 'string')) throw bad('must list its RR "features"');
-  const known: readonly string[] = [...RR_FEATURE_NAMES, ...MEDIAN_RR_FEATURE_NAMES];
+  const known: readonly string[] = [...RR_FEATURE_NAMES, ...GATE_RR_FEATURE_NAMES];
   const unknown = x.features.find((f) => !known.includes(f));
   if (unknown !== undefined) throw bad(`reads RR feature '${unknown}', which this build does not compute (it knows ${known.join(', ')})`);
-  if (usesMedian(x.features) && (x.median?.window !== MEDIAN_RR.window || x.median?.minRR !== MEDIAN_RR.minRR)) {
-    throw bad(`reads median RR features with median ${JSON.stringify(x.median)}, but this build computes them with ${JSON.stringify(MEDIAN_RR)}: rebuild the ensemble with \`ecg-edge ensemble build --gate-rr median\``);
+  if (readsGateOnly(x.features) && JSON.stringify(x.settings) !== JSON.stringify(GATE_RR_SETTINGS)) {
+    throw bad(`reads gate-only RR features computed with ${JSON.stringify(x.settings)}, but this build computes them with ${JSON.stringify(GATE_RR_SETTINGS)}: rebuild the ensemble with \`ecg-edge ensemble build --gate-rr …\``);
   }
   const F = x.features.length, T = F + (F * (F + 1)) / 2;
   const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((v) => typeof v === 'number' && Number.isFinite(v));
@@ -234,7 +237,7 @@ export function fitSvebGate(
   const inputs = inputsDigest(terms, T, labels, o);
   const w = fitWeights(inputs, terms, T, labels, all, o);
   const gate: SvebGate = {
-    kind: 'rr-logistic', features: [...features], ...(usesMedian(features) ? { median: { ...MEDIAN_RR } } : {}), mean: w.mean, std: w.std, weights: w.weights, bias: w.bias,
+    kind: 'rr-logistic', features: [...features], ...(readsGateOnly(features) ? { settings: structuredClone(GATE_RR_SETTINGS) } : {}), mean: w.mean, std: w.std, weights: w.weights, bias: w.bias,
     fit: { data, nBeats: w.nBeats, sBeats: w.sBeats, sWeight: w.sWeight, l2: o.l2, steps: o.steps },
   };
   if (opts.record) {

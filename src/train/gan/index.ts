@@ -18,7 +18,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FramedConv1D } from '../layers/framed-conv1d.js';
 import { rng, seedStream } from '../engine.js';
-import { CLASS_NAMES, type InputSpec } from '../spec.js';
+import { CLASS_NAMES, GATE_RR_FEATURE_NAMES, type InputSpec } from '../spec.js';
+
+const G = GATE_RR_FEATURE_NAMES.length;
 import { normalizeBeat } from '../dataset/features.js';
 import type { BeatSet } from '../dataset/protocols.js';
 import { saveModel, loadModel, writeAtomic } from '../io.js';
@@ -335,7 +337,7 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
     n, margin,
     windows: new Float32Array(n * L),
     rr: new Float32Array(n * F),
-    rrMedian: new Float32Array(n * 2),
+    rrGate: new Float32Array(n * G),
     tpl: set.tpl ? new Float32Array(n * T) : null,
     label: new Int8Array(n),
     rec: new Int16Array(n),
@@ -344,7 +346,7 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
   };
   out.windows.set(set.windows);
   out.rr.set(set.rr);
-  out.rrMedian.set(set.rrMedian);
+  out.rrGate.set(set.rrGate);
   if (out.tpl) out.tpl.set(set.tpl!);
   out.label.set(set.label);
   out.rec.set(set.rec);
@@ -360,7 +362,7 @@ export function augment(set: BeatSet, gan: ConditionalGan, opts: AugmentOptions 
     for (let j = 0; j < m; j++) {
       const donor = members[c]![pick(rand, members[c]!.length)]!;
       out.rr.set(set.rr.subarray(donor * F, donor * F + F), (o + j) * F);
-      out.rrMedian.set(set.rrMedian.subarray(donor * 2, donor * 2 + 2), (o + j) * 2);
+      out.rrGate.set(set.rrGate.subarray(donor * G, donor * G + G), (o + j) * G);
       if (out.tpl) out.tpl.set(set.tpl!.subarray(donor * T, (donor + 1) * T), (o + j) * T);
       out.label[o + j] = c;
       out.rec[o + j] = set.rec[donor]!;

@@ -234,7 +234,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   const probsByDir = new Map<string, ProbMatrix>();
   let labels: Int8Array | null = null;
   // model inputs of the test beats per input spec (models of one protocol may differ in their inputs)
-  const inputsBySpec = new Map<string, { beats: Float32Array; rr: Float32Array; rrFeatures: string[]; rrMedian: Float32Array }>();
+  const inputsBySpec = new Map<string, { beats: Float32Array; rr: Float32Array; rrFeatures: string[]; rrGate: Float32Array }>();
   const specOf = new Map<string, string>();
   const inputsOf = new Map<string, { beats: Float32Array; rr: Float32Array; T: number }>();
   for (const dir of modelDirs) {
@@ -243,7 +243,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const ev = await evaluateClassifier(clf, protocol, o.db, { quiet: true });
     labels ??= ev.labels;
     const specKey = JSON.stringify(clf.spec.input);
-    if (!inputsBySpec.has(specKey)) inputsBySpec.set(specKey, { ...setInputs(ev.set, clf.spec.input), rrFeatures: clf.spec.input.rr.features, rrMedian: ev.set.rrMedian });
+    if (!inputsBySpec.has(specKey)) inputsBySpec.set(specKey, { ...setInputs(ev.set, clf.spec.input), rrFeatures: clf.spec.input.rr.features, rrGate: ev.set.rrGate });
     specOf.set(dir, specKey);
     const probs: ProbMatrix = { n: ev.probs.n, C: ev.probs.C, data: ev.probs.data };
     probsByDir.set(dir, probs);
@@ -266,7 +266,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const decided = Boolean(manifest.classOffsets || manifest.svebGate);
     if (decided) {
       const x = inputsBySpec.get(specOf.get(memberDirs[0]!)!)!;
-      const rr = manifest.svebGate ? rrColumns(x.rr, x.rrFeatures, x.rrMedian, manifest.svebGate.features) : x.rr;
+      const rr = manifest.svebGate ? rrColumns(x.rr, x.rrFeatures, x.rrGate, manifest.svebGate.features) : x.rr;
       const probs = decide(combine(manifest.method, members, weights), rr, manifest);
       results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate) }, probs, labels!), figures: {} });
     }
