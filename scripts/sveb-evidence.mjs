@@ -133,6 +133,8 @@ if (process.argv.includes('--write')) {
       return `| ${m.shipped ? `**${name} (shipped)**` : name} | ${st(m.rrAlone)} | ${st(m.ensembleGated)} |`;
     }),
     '',
+    `The L2 strength was chosen with the members' features; with the shipped median features (\`gateL2Median\`), ensemble + gate S F1: ${gateL2Median.map((g) => `L2 ${g.l2} → ${g.ensembleGated.f1.toFixed(3)}`).join(', ')}.`,
+    '',
     'With the record\'s irregularity as well (`recordIrregularity` in the output; `--gate-rr median+irregularity`): the',
     "members' irregularity feature (the running mean of |p_k − p_{k−1}|, p = pre-RR over the running average RR) with",
     'both of its windows lengthened from 10 beats to `window`: how irregular the patient\'s rhythm has been.',
@@ -141,7 +143,6 @@ if (process.argv.includes('--write')) {
     '|---|---|---|',
     `| (none: the median features alone) | ${st(medianRR[0].rrAlone)} | ${st(medianRR[0].ensembleGated)} |`,
     ...recordIrregularity.map((m) => `| ${m.shipped ? `**${m.window}${shipsIrregularity ? ' (shipped)' : ''}**` : m.window} | ${st(m.rrAlone)} | ${st(m.ensembleGated)} |`),
-    `The L2 strength was chosen with the members' features; with the shipped median features (\`gateL2Median\`), ensemble + gate S F1: ${gateL2Median.map((g) => `L2 ${g.l2} → ${g.ensembleGated.f1.toFixed(3)}`).join(', ')}.`,
     '',
     "Without a shortest interval, record 207's ventricular-flutter waves (472, annotated `!`, about 0.29 s apart) set the",
     'median for minutes, and the median features lose to the average ones (docs/TRAINING.md, "The gate\'s RR features").',
