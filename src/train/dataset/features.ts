@@ -108,7 +108,10 @@ export function medianRRFeatures(
   return out;
 }
 
-/** The gate's RR features (GATE_RR_FEATURE_NAMES, see spec.ts) for beats at `positions`: n rows of 3. */
+/**
+ * The gate's RR features (GATE_RR_FEATURE_NAMES, see spec.ts) for beats at `positions`: n rows of 3. Only an
+ * ensemble's S-vs-N gate reads them; the device's stream (native/core/classify) does not compute them.
+ */
 export function gateRRFeatures(positions: ArrayLike<number>, fs: number, rr: RRSpec): Float32Array {
   const n = positions.length, W = GATE_RR_FEATURE_NAMES.length;
   const median = medianRRFeatures(positions, fs, rr);

@@ -29,7 +29,7 @@ import { GATE_RR_FEATURE_NAMES, GATE_RR_SETTINGS, RR_FEATURE_NAMES } from '../sp
 
 export interface SvebGate {
   kind: 'rr-logistic';
-  /** RR feature names the gate reads, in this order: the members' (RR_FEATURE_NAMES) or median RR features. */
+  /** RR feature names the gate reads, in this order: the members' (RR_FEATURE_NAMES) and gate-only ones (GATE_RR_FEATURE_NAMES). */
   features: string[];
   /** The settings of the gate-only RR features (GATE_RR_SETTINGS) when `features` has any of them. */
   settings?: { median: { window: number; minRR: number }; irregularityWindow: number };
