@@ -54,19 +54,20 @@ const gateL2 = [1e-3, 1e-2, 3e-2, 1e-1, 1].map((l2) => ({ l2, rrAlone: sStats(ga
 // 'median' RR features, `ensemble build --gate-rr median`), for several medians: computed from every beat of each
 // record (what a device sees), the record's labelled beats taken in order
 const { loadRecords } = await dist('train/dataset/protocols.js');
-const { medianRRFeatures, rrFeatures, rrColumns } = await dist('train/dataset/features.js');
-const { defaultInputSpec, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW } = await dist('train/spec.js');
+const { gateRRFeatures, rrColumns } = await dist('train/dataset/features.js');
+const { defaultInputSpec, GATE_RR_SETTINGS, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW } = await dist('train/spec.js');
 const { gateFeatureNames } = await dist('train/ensemble/sveb-gate.js');
 const spec = defaultInputSpec(360);
 const recs = await loadRecords(db, held.records, spec);
-// the gate's RR columns (pre/recordMedian, post/recordMedian, recordIrregularity) of the held-out beats, computed
-// from every beat of each record with the given settings, then taken for its labelled beats in held-out order
+// the gate's RR columns (gateRRFeatures: pre/recordMedian, post/recordMedian, recordIrregularity) of the held-out
+// beats, computed from every beat of each record with the given settings, then taken for its labelled beats in
+// held-out order
 const gateTable = ({ median = MEDIAN_RR, irregularityWindow = RECORD_IRREGULARITY_WINDOW } = {}) => {
+  const settings = { ...GATE_RR_SETTINGS, median, irregularityWindow };
   const perRecord = recs.map((rb) => {
-    const med = medianRRFeatures(rb.sample, rb.fs, spec.rr, median);
-    const irr = rrFeatures(rb.sample, rb.fs, { ...spec.rr, features: ['irregularity'], localWindow: irregularityWindow });
+    const all = gateRRFeatures(rb.sample, rb.fs, spec.rr, settings);
     const out = [];
-    for (let k = 0; k < rb.n; k++) if (rb.label[k] >= 0) out.push(med[2 * k], med[2 * k + 1], irr[k]);
+    for (let k = 0; k < rb.n; k++) if (rb.label[k] >= 0) out.push(...all.subarray(3 * k, 3 * k + 3));
     return out;
   });
   const next = recs.map(() => 0);

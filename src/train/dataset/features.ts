@@ -1,6 +1,17 @@
 // Beat windows and RR features, exactly as the spec (src/train/spec.ts) defines them. The streaming pipeline
 // and the int8 exporter must compute the same numbers; keep this file the single reference.
-import { beatChannels, GATE_RR_FEATURE_NAMES, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW, type InputSpec, type RRSpec } from '../spec.js';
+import { beatChannels, GATE_RR_FEATURE_NAMES, GATE_RR_SETTINGS, MEDIAN_RR, type InputSpec, type RRSpec } from '../spec.js';
+
+/**
+ * Beat k's pre- and post-RR in seconds, clamped to [clampMin, clampMax] (see RRSpec): pre = RR(k−1 → k), the first
+ * beat using its post-RR; post = RR(k → k+1), the last beat using its pre-RR.
+ */
+function prePost(positions: ArrayLike<number>, fs: number, rr: Pick<RRSpec, 'clampMin' | 'clampMax'>, k: number): [number, number] {
+  const n = positions.length;
+  const interval = (j: number) => Math.min(rr.clampMax, Math.max(rr.clampMin, (positions[j]! - positions[j - 1]!) / fs)); // RR(j−1 → j)
+  const pre = k >= 1 ? interval(k) : n >= 2 ? interval(1) : 1;
+  return [pre, k + 1 < n ? interval(k + 1) : pre];
+}
 
 /**
  * RR features for beats at `positions` (sample indices at fs, increasing): F = rr.features.length floats per
@@ -11,16 +22,13 @@ export function rrFeatures(positions: ArrayLike<number>, fs: number, rr: RRSpec)
   const F = rr.features.length;
   const out = new Float32Array(n * F);
   if (n === 0) return out;
-  const clamp = (v: number) => Math.min(rr.clampMax, Math.max(rr.clampMin, v));
-  const interval = (k: number) => clamp((positions[k]! - positions[k - 1]!) / fs); // RR(k−1 → k), k ≥ 1
   let recAvg = 0;
   let locAvg = 0;
   let irr = 0;
   let prevP = 0;
   let seen = 0;
   for (let k = 0; k < n; k++) {
-    const pre = k >= 1 ? interval(k) : n >= 2 ? interval(1) : 1;
-    const post = k + 1 < n ? interval(k + 1) : pre;
+    const [pre, post] = prePost(positions, fs, rr, k);
     seen++;
     if (seen === 1) {
       recAvg = pre;
@@ -68,8 +76,6 @@ export function medianRRFeatures(
   const { window, minRR } = median;
   if (!(Number.isInteger(window) && window >= 1)) throw new Error(`median RR window must be an integer ≥ 1, got ${window}`);
   if (!(minRR >= 0)) throw new Error(`median RR minRR must be a number of seconds ≥ 0, got ${minRR}`);
-  const clamp = (v: number) => Math.min(rr.clampMax, Math.max(rr.clampMin, v));
-  const interval = (k: number) => clamp((positions[k]! - positions[k - 1]!) / fs);
   const ring = new Float64Array(window);
   const sorted = new Float64Array(window);
   let m = 0; // values in the window
@@ -85,8 +91,7 @@ export function medianRRFeatures(
     return lo;
   };
   for (let k = 0; k < n; k++) {
-    const pre = k >= 1 ? interval(k) : n >= 2 ? interval(1) : 1;
-    const post = k + 1 < n ? interval(k + 1) : pre;
+    const [pre, post] = prePost(positions, fs, rr, k);
     if (pre >= minRR) {
       const slot = added % window;
       if (m === window) {
@@ -109,13 +114,19 @@ export function medianRRFeatures(
 }
 
 /**
- * The gate's RR features (GATE_RR_FEATURE_NAMES, see spec.ts) for beats at `positions`: n rows of 3. Only an
- * ensemble's S-vs-N gate reads them; the device's stream (native/core/classify) does not compute them.
+ * The gate's RR features (GATE_RR_FEATURE_NAMES, see spec.ts) for beats at `positions`: n rows of 3, computed with
+ * `settings` (the shipped GATE_RR_SETTINGS unless a study compares others). Only an ensemble's S-vs-N gate reads
+ * them; the device's stream (native/core/classify) does not compute them.
  */
-export function gateRRFeatures(positions: ArrayLike<number>, fs: number, rr: RRSpec): Float32Array {
+export function gateRRFeatures(
+  positions: ArrayLike<number>,
+  fs: number,
+  rr: RRSpec,
+  settings: { median: { window: number; minRR: number }; irregularityWindow: number } = GATE_RR_SETTINGS,
+): Float32Array {
   const n = positions.length, W = GATE_RR_FEATURE_NAMES.length;
-  const median = medianRRFeatures(positions, fs, rr);
-  const irr = rrFeatures(positions, fs, { ...rr, features: ['irregularity'], localWindow: RECORD_IRREGULARITY_WINDOW });
+  const median = medianRRFeatures(positions, fs, rr, settings.median);
+  const irr = rrFeatures(positions, fs, { ...rr, features: ['irregularity'], localWindow: settings.irregularityWindow });
   const out = new Float32Array(n * W);
   for (let k = 0; k < n; k++) {
     out[k * W] = median[2 * k]!;

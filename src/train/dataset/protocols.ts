@@ -4,10 +4,10 @@
 import path from 'node:path';
 import { rng, shuffleInPlace } from '../../util/random.js';
 import { CLASS_NAMES, GATE_RR_FEATURE_NAMES, type InputSpec } from '../spec.js';
-
-const G = GATE_RR_FEATURE_NAMES.length;
 import { recordBeats, type RecordBeats } from './records.js';
 import { gatherBeats } from './features.js';
+
+const G = GATE_RR_FEATURE_NAMES.length;
 
 export type Protocol = 'inter-patient' | 'intra-patient';
 export const PROTOCOLS: readonly Protocol[] = ['inter-patient', 'intra-patient'];

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readRecord, readAnnotations, signalIndex, BEAT_SYMBOLS, type Header } from '../../wfdb/index.js';
-import { AAMI_MAP, CLASS_NAMES, MEDIAN_RR, RECORD_IRREGULARITY_WINDOW, type InputSpec } from '../spec.js';
+import { AAMI_MAP, CLASS_NAMES, GATE_RR_SETTINGS, type InputSpec } from '../spec.js';
 import { beatWindows, gateRRFeatures, recordTemplates, rrFeatures } from './features.js';
 import { cleanSignal, loadEcgClean } from './filter.js';
 
@@ -80,7 +80,7 @@ export async function recordBeats(
     const fp = await fingerprint(spec);
     const key = crypto
       .createHash('sha1')
-      .update(JSON.stringify({ spec, margin: WINDOW_MARGIN, fp, dat: fileStamp(`${recordPath}.dat`), atr: fileStamp(`${recordPath}.atr`), median: MEDIAN_RR, irregularity: RECORD_IRREGULARITY_WINDOW, v: 3 }))
+      .update(JSON.stringify({ spec, margin: WINDOW_MARGIN, fp, dat: fileStamp(`${recordPath}.dat`), atr: fileStamp(`${recordPath}.atr`), gate: GATE_RR_SETTINGS, v: 3 }))
       .digest('hex')
       .slice(0, 16);
     cacheFile = path.join(cacheDir(), 'beats', `${name}-${key}.bin`);

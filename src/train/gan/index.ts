@@ -19,11 +19,11 @@ import path from 'node:path';
 import { FramedConv1D } from '../layers/framed-conv1d.js';
 import { rng, seedStream } from '../engine.js';
 import { CLASS_NAMES, GATE_RR_FEATURE_NAMES, type InputSpec } from '../spec.js';
-
-const G = GATE_RR_FEATURE_NAMES.length;
 import { normalizeBeat } from '../dataset/features.js';
 import type { BeatSet } from '../dataset/protocols.js';
 import { saveModel, loadModel, writeAtomic } from '../io.js';
+
+const G = GATE_RR_FEATURE_NAMES.length;
 
 /** Classes the GAN synthesizes (global class indices into CLASS_NAMES): S, V, F. */
 export const GAN_CLASS_NAMES = ['S', 'V', 'F'] as const;
