@@ -142,15 +142,19 @@ if [[ $step == finish || $step == all ]]; then
       # the default adds the S-vs-N gate on RR features and offsets for S and V: of the ways to fit that step,
       # the one with the best leave-one-fold-out score on DS1 (node scripts/calibration-transfer.mjs); the gate
       # reads the median RR features and the record's irregularity, which scored better than the members' own
-      # RR features across DS1 folds (scripts/sveb-evidence.mjs)
-      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --out "models/$proto/ensemble.json"
+      # RR features across DS1 folds (scripts/sveb-evidence.mjs); before the gate, shape propagation within each
+      # record (session 8; scripts/propagation-evidence.mjs)
+      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --propagate shape --out "models/$proto/ensemble.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
       # the same members with offsets for every class and no gate (the default of session 4), and with the gate and
       # offsets for every class, for comparison
       picked=$(node -e 'const m=require("./models/'"$proto"'/ensemble.json");console.log(m.members.map(x=>"models/'"$proto"'/"+x.model).join(","))')
+      # the session-7 default: the same without propagation
+      $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --out "models/$proto/ensemble-cv-no-propagation.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-no-propagation.json" --json > "models/$proto/ensemble-cv-no-propagation-test-report.json"
       $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --out "models/$proto/ensemble-cv-no-gate.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-no-gate.json" --json > "models/$proto/ensemble-cv-no-gate-test-report.json"
-      # the first session-7 default: the gate on the median RR features alone, offsets for S and V
+      # the first session-7 default: the gate on the median RR features alone, offsets for S and V (no propagation)
       $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --gate-rr median --offsets S,V --out "models/$proto/ensemble-cv-gate-median-rr.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-gate-median-rr.json" --json > "models/$proto/ensemble-cv-gate-median-rr-test-report.json"
       # the session-6 default: the gate on the members' own RR features, offsets for S and V

@@ -113,7 +113,7 @@ describe('S-vs-N gate', () => {
     const member = { predictProbs: () => m };
     const e = new Ensemble([member], [1], 'average', { svebGate: gate });
     await expect(e.predictProbs(new Float32Array(0), 128, rr)).rejects.toThrow(/S-vs-N gate reads pre\/recordMedian, .*: pass those rows as gateRR/);
-    expect(Array.from(argmaxRows(await e.predictProbs(new Float32Array(0), 128, new Float32Array(0), rr)))).toEqual(Array.from(labels));
+    expect(Array.from(argmaxRows(await e.predictProbs(new Float32Array(0), 128, new Float32Array(0), { gateRR: rr })))).toEqual(Array.from(labels));
   });
 
   it('an Ensemble applies the gate before the offsets; manifests with a gate are version 3', async () => {
@@ -267,7 +267,7 @@ describe.skipIf(!DATA)('ensemble build --sveb-gate rr on MIT-BIH (needs ECG_EDGE
     const raw = argmaxRows(combine(e.method, await e.memberProbs(beats, spec.length, rr), e.weights));
     // the gate alone (the manifest's offsets after it may move other classes too)
     const gateOnly = new Ensemble(e.members, e.weights, e.method, { svebGate: e.decision.svebGate });
-    const gated = argmaxRows(await gateOnly.predictProbs(beats, spec.length, rr, rrColumns(rr, spec.rr.features, set.rrGate, clf.gateFeatures!)));
+    const gated = argmaxRows(await gateOnly.predictProbs(beats, spec.length, rr, { gateRR: rrColumns(rr, spec.rr.features, set.rrGate, clf.gateFeatures!) }));
     const count = (p: Int32Array) => {
       let tp = 0, fp = 0;
       for (let i = 0; i < set.n; i++) if (p[i] === 1) { if (set.label[i] === 1) tp++; else fp++; }

@@ -6,7 +6,7 @@ import { emptyMatrix, classStats, type ClassReport, type Row, type Col } from '.
 import { initEngine, type EngineChoice } from './engine.js';
 import { loadModel } from './io.js';
 import { predictPrepared, type Probs } from './predict.js';
-import { CLASS_NAMES, defaultInputSpec, type ModelSpec } from './spec.js';
+import { beatChannels, CLASS_NAMES, defaultInputSpec, type ModelSpec } from './spec.js';
 import { buildSplit, rrColumns, setInputs, type BeatSet, type Protocol } from './dataset/index.js';
 import { isEnsembleManifest, readManifest, Ensemble, type ProbPredictor } from './ensemble/index.js';
 import { packageRoot } from '../native/binding.js';
@@ -50,11 +50,15 @@ export async function loadClassifier(p: string): Promise<LoadedClassifier> {
   loaded.forEach((l, k) => {
     if (JSON.stringify(l.spec.input) !== JSON.stringify(spec0.input)) throw new Error(`ensemble ${p}: member ${k} (${memberDirs[k]}) has a different input spec from member 0`);
   });
+  const channels = beatChannels(spec0.input);
+  if (manifest.propagation && manifest.propagation.channelWeights.length !== channels.length) {
+    throw new Error(`ensemble ${p}: its propagation weighs ${manifest.propagation.channelWeights.length} beat channels but the members read ${channels.length} (${channels.join(', ')}); rebuild it with \`ecg-edge ensemble build\``);
+  }
   return {
     kind: 'ensemble',
     path: p,
     spec: spec0,
-    predictor: new Ensemble(loaded.map((l) => l.predictor), manifest.members.map((m) => m.weight), manifest.method, { classOffsets: manifest.classOffsets, svebGate: manifest.svebGate }),
+    predictor: new Ensemble(loaded.map((l) => l.predictor), manifest.members.map((m) => m.weight), manifest.method, { classOffsets: manifest.classOffsets, svebGate: manifest.svebGate, propagation: manifest.propagation }),
     members: loaded.length,
     ...(manifest.svebGate ? { gateFeatures: [...manifest.svebGate.features] } : {}),
   };
@@ -88,7 +92,7 @@ export async function evaluateClassifier(clf: LoadedClassifier, protocol: Protoc
   const split = await buildSplit(protocol, db, spec, ['test']);
   const set = split.test;
   const { beats, rr } = setInputs(set, spec);
-  const pm = await clf.predictor.predictProbs(beats, spec.length, rr, clf.gateFeatures ? rrColumns(rr, spec.rr.features, set.rrGate, clf.gateFeatures) : undefined);
+  const pm = await clf.predictor.predictProbs(beats, spec.length, rr, { ...(clf.gateFeatures ? { gateRR: rrColumns(rr, spec.rr.features, set.rrGate, clf.gateFeatures) } : {}), record: set.rec });
   const probs: Probs = { n: pm.n, C: pm.C, data: pm.data };
   const pred = new Int32Array(probs.n);
   for (let i = 0; i < probs.n; i++) {

@@ -11,7 +11,7 @@ import type { GateRR } from '../../train/ensemble/sveb-gate.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
                              [--calibrate none|held-out] [--sveb-gate none|rr] [--gate-rr R] [--gate-l2 X]
-                             [--offsets all|none|LIST] [--out FILE]
+                             [--offsets all|none|LIST] [--propagate none|shape] [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
@@ -45,6 +45,12 @@ Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`
                    such as S,V: the classes that get an offset. With DS1-fold members, the manifest also records
                    what the whole fit (gate and offsets) does leave one fold out: fitted on three folds, scored on
                    the fourth (calibration.acrossFolds), i.e. on patients it never saw
+  --propagate P    none (default) | shape: within each record, every beat's 10 nearest beats in shape (within
+                   ±5000 beats) vote with their probabilities, propagated over the neighbour graph, before the gate
+                   and offsets (which are then fitted on propagated held-out beats). Label-free and fitted to
+                   nothing; it reads later beats of the record, so it is for analysing recordings (eval, report),
+                   not the live monitor. Chosen on DS1 leave one fold out: scripts/propagation-evidence.mjs
+                   (version 4)
   --db DIR         MIT-BIH folder for --calibrate (default $ECG_EDGE_DATA/mitdb)
   --engine E       auto | node | wasm | cpu, for --calibrate (default auto)
   --out FILE       default models/<protocol>/ensemble.json
@@ -55,7 +61,7 @@ export const ensembleCommand: CommandSpec = {
   summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, 'gate-l2': { type: 'string' }, 'gate-rr': { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, 'gate-l2': { type: 'string' }, 'gate-rr': { type: 'string' }, propagate: { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
     if (!a) return 0;
     const [sub] = a.positionals;
     if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
@@ -92,6 +98,10 @@ export const ensembleCommand: CommandSpec = {
       if (gateKind !== 'rr') throw new CliError('--gate-rr chooses the S-vs-N gate\'s RR features: add --sveb-gate rr');
       if (!(GATE_RR as readonly string[]).includes(gateRR)) throw new CliError(`unknown --gate-rr '${gateRR}': choose ${GATE_RR.join(', ')}`);
     }
+    const propagateArg = o.propagate ?? 'none';
+    if (propagateArg !== 'none' && propagateArg !== 'shape') throw new CliError(`unknown --propagate '${propagateArg}': choose none or shape`);
+    const { propagate, SHAPE_PROPAGATION } = await import('../../train/ensemble/propagation.js');
+    const propagation = propagateArg === 'shape' ? SHAPE_PROPAGATION : undefined;
     const offsetsArg = o.offsets ?? 'all';
     const offsets: 'all' | 'none' | string[] = offsetsArg === 'all' || offsetsArg === 'none' ? offsetsArg : offsetsArg.split(',').map((c) => c.trim());
     if (Array.isArray(offsets)) for (const c of offsets) if (!['S', 'V', 'F', 'Q'].includes(c)) throw new CliError(`--offsets: unknown class '${c}': list some of S, V, F, Q (N is the reference), or all, or none`);
@@ -131,13 +141,16 @@ export const ensembleCommand: CommandSpec = {
       const { fitDecision, fitOffsets, acrossFolds } = await import('../../train/ensemble/decision.js');
       await initEngine(engineOption(o.engine), { quiet: true });
       let held: HeldOut | undefined;
-      const recipe = { gate: gateKind === 'rr', offsets, ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as GateRR } : {}) };
+      const recipe = { gate: gateKind === 'rr', offsets, ...(propagation ? { propagation } : {}), ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as GateRR } : {}) };
       if (pick === 'held-out') {
         // with --calibrate held-out, a candidate is scored with the decision step this build fits: across DS1 folds
-        // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets
+        // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets; always
+        // after the build's propagation
         const score = (h: HeldOut): number => {
-          if (calibrate !== 'held-out') return heldOutScore(h.probs, h.labels, classes);
-          return acrossFolds(h, classes, recipe)?.after ?? fitOffsets(h.probs, h.labels, classes, offsets)?.after ?? heldOutScore(h.probs, h.labels, classes);
+          const across = calibrate === 'held-out' ? acrossFolds(h, classes, recipe) : null;
+          if (across) return across.after;
+          const p = propagation ? propagate(h.probs, h.beats, h.T, h.record, propagation) : h.probs;
+          return (calibrate === 'held-out' ? fitOffsets(p, h.labels, classes, offsets)?.after : undefined) ?? heldOutScore(p, h.labels, classes);
         };
         const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
         specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
@@ -156,6 +169,7 @@ export const ensembleCommand: CommandSpec = {
           const x = svebGate.fit.outOfRecord!;
           console.error(`ensemble: S-vs-N gate on ${svebGate.fit.nBeats} N and ${svebGate.fit.sBeats} S held-out beats; leave one record out, S F1 ${x.before.f1.toFixed(3)} → ${x.after.f1.toFixed(3)} (Se ${(100 * x.before.se).toFixed(1)} → ${(100 * x.after.se).toFixed(1)} %, +P ${(100 * x.before.ppv).toFixed(1)} → ${(100 * x.after.ppv).toFixed(1)} %)`);
         }
+        if (d.propagated !== undefined) console.error(`ensemble: shape propagation within records, held-out selection score ${d.before.toFixed(4)} → ${d.propagated.toFixed(4)}`);
         if (d.after < d.before) console.error(`ensemble: warning: this fit lowers the held-out selection score (${d.before.toFixed(4)} → ${d.after.toFixed(4)}); compare --sveb-gate none or --offsets none`);
         const across = acrossFolds(held, classes, recipe);
         if (across) console.error(`ensemble: leave one fold out (${across.folds} folds), selection score ${across.before.toFixed(4)} → ${across.after.toFixed(4)}; F1 per class ${across.f1Before.map((v) => v?.toFixed(3) ?? '–').join(' ')} → ${across.f1After.map((v) => v?.toFixed(3) ?? '–').join(' ')}`);
@@ -163,13 +177,13 @@ export const ensembleCommand: CommandSpec = {
           ...(d.classOffsets ? { classOffsets: [...d.classOffsets] } : {}),
           calibration: {
             method: 'held-out', data: held.data, beats: held.labels.filter((l) => l >= 0).length, fitted: d.offsetFit?.fitted ?? [],
-            before: d.before, after: d.after, ...(d.gated !== undefined ? { gated: d.gated } : {}), ...(across ? { acrossFolds: across } : {}),
+            before: d.before, after: d.after, ...(d.propagated !== undefined ? { propagated: d.propagated } : {}), ...(d.gated !== undefined ? { gated: d.gated } : {}), ...(across ? { acrossFolds: across } : {}),
           },
         };
       }
     }
-    const version = svebGate ? 3 : calibration?.classOffsets ? 2 : 1;
-    writeManifest(out, { format: 'ecg-edge-ensemble', version, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(svebGate ? { svebGate } : {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
+    const version = propagation ? 4 : svebGate ? 3 : calibration?.classOffsets ? 2 : 1;
+    writeManifest(out, { format: 'ecg-edge-ensemble', version, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(svebGate ? { svebGate } : {}), ...(propagation ? { propagation } : {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
     console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}), ...(svebGate ? { svebGate: { features: svebGate.features, fit: svebGate.fit } } : {}) }));
     return 0;
   },

@@ -1,9 +1,10 @@
-// What an ensemble manifest does after combining its members (the S-vs-N gate, then class offsets), fitted on
-// held-out predictions, and whether that fit transfers to other patients.
+// What an ensemble manifest does after combining its members (propagation within records, the S-vs-N gate, then
+// class offsets), fitted on held-out predictions, and whether that fit transfers to other patients.
 //
-// `fitDecision` is the one procedure `ensemble build --calibrate held-out` runs: the gate (sveb-gate.ts) is fitted
-// on the held-out beats; the offsets (calibrate.ts) are fitted on the gate's leave-one-record-out probabilities, so
-// that no choice sees the gate's own fit.
+// `fitDecision` is the one procedure `ensemble build --calibrate held-out` runs: propagation (propagation.ts; label-
+// free, nothing to fit) is applied to the held-out beats first; the gate (sveb-gate.ts) is fitted on the result; the
+// offsets (calibrate.ts) are fitted on the gate's leave-one-record-out probabilities, so that no choice sees the
+// gate's own fit.
 //
 // `acrossFolds` runs that procedure again for every cross-validation fold with that fold left out, and scores the
 // left-out fold: a check of what the fit does on patients it never saw (the situation of DS2). On DS1 it showed,
@@ -11,6 +12,7 @@
 import { applyClassOffsets, fitClassOffsets, heldOutF1, heldOutScore, type ClassOffsetFit } from './calibrate.js';
 import { decide, gatherRows, type EnsembleDecision, type ProbMatrix } from './index.js';
 import { fitSvebGate, gateFeatureNames, type GateRR, type SvebGate } from './sveb-gate.js';
+import { propagate, type Propagation } from './propagation.js';
 import { rrColumns } from '../dataset/features.js';
 import { GATE_RR_FEATURE_NAMES } from '../spec.js';
 import type { HeldOut } from './held-out.js';
@@ -24,13 +26,16 @@ export interface DecisionRecipe {
   gateL2?: number;
   /** The RR features the gate reads (default 'member'; see sveb-gate.ts). */
   gateRR?: GateRR;
+  /** Propagate within records before the gate (see propagation.ts). */
+  propagation?: Propagation;
 }
 
 export interface FittedDecision extends EnsembleDecision {
   /** The offsets' fit (null without offsets). */
   offsetFit: ClassOffsetFit | null;
-  /** Score of the held-out beats: raw, after the gate (leave one record out), after gate and offsets. */
+  /** Score of the held-out beats: raw, after propagation, after the gate (leave one record out), after all. */
   before: number;
+  propagated?: number;
   gated?: number;
   after: number;
 }
@@ -43,12 +48,25 @@ export function fitOffsets(probs: ProbMatrix, labels: ArrayLike<number>, classes
 
 type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'rrGate' | 'record' | 'data'>;
 
+/** The held-out probabilities after the recipe's propagation (as they are without one). */
+function propagated<H extends Beats & Pick<HeldOut, 'beats' | 'T'>>(h: H, recipe: DecisionRecipe): H {
+  return recipe.propagation ? { ...h, probs: propagate(h.probs, h.beats, h.T, h.record, recipe.propagation) } : h;
+}
+
 /** The beats' rows of the RR features a gate reads (`features`, in order). */
 function gateRows(h: Beats, features: readonly string[]): Float32Array {
   return rrColumns(h.rr, h.rrFeatures, h.rrGate, features);
 }
 
-export function fitDecision(h: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
+export function fitDecision(held: Beats & Pick<HeldOut, 'beats' | 'T'>, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
+  const before = heldOutScore(held.probs, held.labels, classes);
+  const h = propagated(held, recipe);
+  const propagatedScore = recipe.propagation ? heldOutScore(h.probs, h.labels, classes) : undefined;
+  return { ...fitAfterPropagation(h, classes, recipe), ...(recipe.propagation ? { propagation: recipe.propagation } : {}), before, ...(propagatedScore !== undefined ? { propagated: propagatedScore } : {}) };
+}
+
+/** The gate and offsets of a recipe, fitted on probabilities that are already propagated. */
+function fitAfterPropagation(h: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
   const before = heldOutScore(h.probs, h.labels, classes);
   let probs = h.probs;
   let svebGate: SvebGate | undefined;
@@ -86,18 +104,20 @@ export interface AcrossFolds {
 }
 
 /** Leave one fold out: the decision fitted on the other folds, applied to the left-out fold (null if < 2 folds). */
-export function acrossFolds(h: HeldOut, classes: readonly string[], recipe: DecisionRecipe): AcrossFolds | null {
-  if (h.folds.length < 2) return null;
+export function acrossFolds(held: HeldOut, classes: readonly string[], recipe: DecisionRecipe): AcrossFolds | null {
+  if (held.folds.length < 2) return null;
+  // propagation stays within records, and so within folds: applying it to all beats at once is the same
+  const h = propagated(held, recipe);
   const out = new Float32Array(h.probs.data.length);
   const C = h.probs.C;
   for (let k = 0; k < h.folds.length; k++) {
     const train: number[] = [], test: number[] = [];
     for (let i = 0; i < h.probs.n; i++) (h.fold[i] === k ? test : train).push(i);
-    const d = fitDecision(subset(h, train), classes, recipe);
+    const d = fitAfterPropagation(subset(h, train), classes, recipe);
     const t = subset(h, test);
     const p = decide(t.probs, d.svebGate ? gateRows(t, d.svebGate.features) : t.rr, d);
     test.forEach((i, j) => out.set(p.data.subarray(j * C, (j + 1) * C), i * C));
   }
   const after: ProbMatrix = { ...h.probs, data: out };
-  return { folds: h.folds.length, before: heldOutScore(h.probs, h.labels, classes), after: heldOutScore(after, h.labels, classes), f1Before: heldOutF1(h.probs, h.labels, classes), f1After: heldOutF1(after, h.labels, classes) };
+  return { folds: h.folds.length, before: heldOutScore(held.probs, h.labels, classes), after: heldOutScore(after, h.labels, classes), f1Before: heldOutF1(held.probs, h.labels, classes), f1After: heldOutF1(after, h.labels, classes) };
 }

@@ -20,6 +20,9 @@ export interface HeldOut {
   rrGate: Float32Array;
   record: Int16Array;
   records: string[];
+  /** The members' beat inputs (T samples × the spec's channels per beat, row-major), for propagation within records. */
+  beats: Float32Array;
+  T: number;
   /** The validation group (fold) of each beat, an index into `folds` (each fold's records; [] for intra-patient). */
   fold: Int8Array;
   folds: string[][];
@@ -51,8 +54,9 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
     if (seen.has(r)) throw new Error(`members validated on overlapping DS1 records (record ${r} is in {${seen.get(r)}} and {${key}}): held-out calibration needs members grouped in disjoint folds, e.g. trained with --fold 1..4`);
     seen.set(r, key);
   }
-  const parts: { probs: ProbMatrix; labels: Int8Array; rr: Float32Array; rrGate: Float32Array; record: string[]; fold: string[] }[] = [];
+  const parts: { probs: ProbMatrix; labels: Int8Array; rr: Float32Array; rrGate: Float32Array; beats: Float32Array; record: string[]; fold: string[] }[] = [];
   let rrFeatures: string[] | undefined;
+  let T = 0;
   // folds in a fixed order (by their records), so that the beats of two ensembles over the same folds line up
   for (const [, g] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     const clfs = [];
@@ -64,13 +68,16 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
     const set: BeatSet = g.records ? await recordsSet(db, g.records, spec) : (await buildSplit(protocol, db, spec, ['val'])).val;
     if (rrFeatures && JSON.stringify(rrFeatures) !== JSON.stringify(spec.rr.features)) throw new Error(`member ${memberDirs[g.members[0]!]} reads other RR features (${spec.rr.features.join(', ')}) than the other folds' members (${rrFeatures.join(', ')})`);
     rrFeatures = [...spec.rr.features];
+    if (T && T !== spec.length) throw new Error(`member ${memberDirs[g.members[0]!]} reads beats of ${spec.length} samples, the other folds' members ${T}`);
+    T = spec.length;
     const { beats, rr } = setInputs(set, spec);
     const probs = [];
     for (const c of clfs) probs.push(await c.predictor.predictProbs(beats, spec.length, rr));
-    parts.push({ probs: combine(method, probs, g.members.map((k) => weights[k]!)), labels: set.label, rr, rrGate: set.rrGate, record: Array.from(set.rec, (r) => set.records[r]!), fold: g.records ?? [] });
+    parts.push({ probs: combine(method, probs, g.members.map((k) => weights[k]!)), labels: set.label, rr, rrGate: set.rrGate, beats, record: Array.from(set.rec, (r) => set.records[r]!), fold: g.records ?? [] });
   }
   const n = parts.reduce((s, p) => s + p.probs.n, 0), C = parts[0]!.probs.C, F = rrFeatures!.length;
   const data = new Float32Array(n * C), labels = new Int8Array(n), rr = new Float32Array(n * F), rrGate = new Float32Array(n * G), record = new Int16Array(n), fold = new Int8Array(n);
+  const perBeat = parts[0]!.beats.length / parts[0]!.probs.n, beats = new Float32Array(n * perBeat);
   const recordIndex = new Map<string, number>();
   let o = 0;
   parts.forEach((p, f) => {
@@ -78,6 +85,7 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
     labels.set(p.labels, o);
     rr.set(p.rr, o * F);
     rrGate.set(p.rrGate, o * G);
+    beats.set(p.beats, o * perBeat);
     fold.fill(f, o, o + p.probs.n);
     p.record.forEach((name, k) => {
       if (!recordIndex.has(name)) recordIndex.set(name, recordIndex.size);
@@ -87,7 +95,7 @@ export async function heldOutProbs(memberDirs: string[], weights: number[], meth
   });
   const records = [...recordIndex.keys()];
   const recs = [...seen.keys()].sort();
-  return { probs: { n, C, data }, labels, rr, rrFeatures: rrFeatures!, rrGate, record, records, fold, folds: parts.map((p) => p.fold), data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
+  return { probs: { n, C, data }, labels, rr, rrFeatures: rrFeatures!, rrGate, record, records, beats, T, fold, folds: parts.map((p) => p.fold), data: protocol === 'intra-patient' ? 'intra-patient validation beats' : `held-out DS1 records ${recs.join(',')} (each scored by the members that did not train on it)` };
 }
 
 /** A training recipe's name: the model folder's name without its fold suffix (cnn-focal-fold3 → cnn-focal). */

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { applyClassOffsets } from './calibrate.js';
 import { applySvebGate, validateSvebGate, type SvebGate } from './sveb-gate.js';
+import { propagate, validatePropagation, type Propagation } from './propagation.js';
 import type { AcrossFolds } from './decision.js';
 
 export const ENSEMBLE_METHODS = ['top2-weighted', 'average', 'weighted-average'] as const;
@@ -143,6 +144,8 @@ export interface CalibrationInfo {
   /** Selection score on those beats without and with the offsets (and the S-vs-N gate, when there is one). */
   before: number;
   after: number;
+  /** With propagation: the score after it, before the gate and offsets. */
+  propagated?: number;
   /** With an S-vs-N gate: the score with the gate alone (leave one record out), before the offsets. */
   gated?: number;
   /** The same fit made without each cross-validation fold and scored on it (see decision.ts). */
@@ -152,10 +155,11 @@ export interface CalibrationInfo {
 export interface EnsembleManifest {
   format: 'ecg-edge-ensemble';
   /**
-   * 1; 2 when the manifest holds class offsets; 3 when it holds an S-vs-N gate (with or without offsets). A reader
-   * of a lower version would ignore them and predict differently, so it must refuse the file.
+   * 1; 2 when the manifest holds class offsets; 3 when it holds an S-vs-N gate (with or without offsets); 4 when it
+   * propagates within records (with or without the others). A reader of a lower version would ignore them and
+   * predict differently, so it must refuse the file.
    */
-  version: 1 | 2 | 3;
+  version: 1 | 2 | 3 | 4;
   protocol: string;
   method: EnsembleMethod;
   classes: string[];
@@ -165,6 +169,8 @@ export interface EnsembleManifest {
   calibration?: CalibrationInfo;
   /** Version 3: the S-vs-N gate on the RR features, applied before the offsets (see sveb-gate.ts). */
   svebGate?: SvebGate;
+  /** Version 4: shape propagation within each record, applied first, before the gate (see propagation.ts). */
+  propagation?: Propagation;
   /** How the members were chosen when `ensemble build --pick held-out` chose them (see held-out.ts). */
   selection?: { method: string; alone: { recipe: string; score: number }[]; steps: { recipe: string; score: number }[] };
   created?: string;
@@ -186,7 +192,7 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
   const bad = (what: string) => new Error(`${where}: ${what}`);
   if (!m || typeof m !== 'object') throw bad('not a JSON object');
   if (m.format !== 'ecg-edge-ensemble') throw bad(`"format" must be "ecg-edge-ensemble", got ${JSON.stringify(m.format)}`);
-  if (m.version !== 1 && m.version !== 2 && m.version !== 3) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 to 3: update ecg-edge to read it`);
+  if (m.version !== 1 && m.version !== 2 && m.version !== 3 && m.version !== 4) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 to 4: update ecg-edge to read it`);
   if (typeof m.protocol !== 'string') throw bad('"protocol" is missing');
   if (!ENSEMBLE_METHODS.includes(m.method as EnsembleMethod)) throw bad(`"method" must be one of ${ENSEMBLE_METHODS.join(', ')}, got ${JSON.stringify(m.method)}`);
   if (!Array.isArray(m.classes) || m.classes.length < 2) throw bad('"classes" must list the output classes');
@@ -197,16 +203,20 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
   });
   if (!m.members.some((mem) => mem.weight > 0)) throw bad('every member weight is 0');
   if (m.classOffsets !== undefined) {
-    if (m.version === 1) throw bad('"classOffsets" needs "version": 2 (or 3 with an S-vs-N gate)');
+    if (m.version === 1) throw bad('"classOffsets" needs "version": 2 (or 3 with an S-vs-N gate, 4 with propagation)');
     if (!Array.isArray(m.classOffsets) || m.classOffsets.length !== m.classes.length || !m.classOffsets.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw bad(`"classOffsets" must hold one finite number per class (${m.classes.length})`);
     }
   } else if (m.version === 2) throw bad('version 2 needs "classOffsets"');
   if (m.svebGate !== undefined) {
-    if (m.version !== 3) throw bad('"svebGate" needs "version": 3');
+    if (m.version !== 3 && m.version !== 4) throw bad('"svebGate" needs "version": 3 (4 with propagation)');
     validateSvebGate(m.svebGate, where);
     if (m.classes[0] !== 'N' || m.classes[1] !== 'S') throw bad('"svebGate" needs classes N and S first');
   } else if (m.version === 3) throw bad('version 3 needs "svebGate"');
+  if (m.propagation !== undefined) {
+    if (m.version !== 4) throw bad('"propagation" needs "version": 4');
+    validatePropagation(m.propagation, where);
+  } else if (m.version === 4) throw bad('version 4 needs "propagation"');
   return m as EnsembleManifest;
 }
 
@@ -233,21 +243,27 @@ export function writeManifest(file: string, manifest: EnsembleManifest): void {
   writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/**
- * Anything that maps a batch of beats to class probabilities. `gateRR`: the rows of the RR features an ensemble's
- * S-vs-N gate reads (its `features`, from rrColumns), when they are not the members' own `rr`.
- */
-export interface ProbPredictor {
-  predictProbs(beats: Float32Array, T: number, rr: Float32Array, gateRR?: Float32Array): Promise<ProbMatrix> | ProbMatrix;
+/** What an ensemble may need beyond the members' inputs. */
+export interface BeatContext {
+  /** The rows of the RR features an ensemble's S-vs-N gate reads (its `features`, from rrColumns), when they are not the members' own `rr`. */
+  gateRR?: Float32Array;
+  /** Each beat's record (any number that tells recordings apart; beats of a record in time order), for propagation. */
+  record?: ArrayLike<number>;
 }
 
-/** What a manifest applies after combining its members: the S-vs-N gate, then the class offsets. */
+/** Anything that maps a batch of beats to class probabilities. */
+export interface ProbPredictor {
+  predictProbs(beats: Float32Array, T: number, rr: Float32Array, context?: BeatContext): Promise<ProbMatrix> | ProbMatrix;
+}
+
+/** What a manifest applies after combining its members: propagation within records, the S-vs-N gate, then the class offsets. */
 export interface EnsembleDecision {
+  propagation?: Propagation;
   classOffsets?: readonly number[];
   svebGate?: SvebGate;
 }
 
-/** The combined probabilities after the manifest's gate and offsets; `rr` = the beats' rows of the gate's RR features. */
+/** The combined probabilities after the manifest's gate and offsets (propagation, if any, comes before); `rr` = the beats' rows of the gate's RR features. */
 export function decide(p: ProbMatrix, rr: Float32Array, d: EnsembleDecision): ProbMatrix {
   const gated = d.svebGate ? applySvebGate(p, rr, d.svebGate) : p;
   return d.classOffsets ? applyClassOffsets(gated, d.classOffsets) : gated;
@@ -265,11 +281,16 @@ export class Ensemble implements ProbPredictor {
     return out;
   }
 
-  async predictProbs(beats: Float32Array, T: number, rr: Float32Array, gateRR?: Float32Array): Promise<ProbMatrix> {
-    const gate = this.decision.svebGate;
-    if (gate?.settings && !gateRR) {
+  async predictProbs(beats: Float32Array, T: number, rr: Float32Array, context: BeatContext = {}): Promise<ProbMatrix> {
+    const { svebGate: gate, propagation } = this.decision;
+    if (gate?.settings && !context.gateRR) {
       throw new Error(`this ensemble's S-vs-N gate reads ${gate.features.join(', ')}: pass those rows as gateRR (rrColumns of the beats' RR and gate RR features)`);
     }
-    return decide(combine(this.method, await this.memberProbs(beats, T, rr), this.weights), gateRR ?? rr, this.decision);
+    if (propagation && !context.record) {
+      throw new Error("this ensemble propagates within each record: pass each beat's record (context.record, beats of a record in time order)");
+    }
+    const combined = combine(this.method, await this.memberProbs(beats, T, rr), this.weights);
+    const p = propagation ? propagate(combined, beats, T, context.record!, propagation) : combined;
+    return decide(p, context.gateRR ?? rr, this.decision);
   }
 }
