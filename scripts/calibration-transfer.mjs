@@ -4,7 +4,8 @@
 // members' RR features, on the median RR features, or on those and the record's irregularity), the fit is made on
 // the out-of-fold predictions of three DS1 cross-validation folds and scored on the fourth (leave one fold out,
 // src/train/ensemble/decision.ts). The default inter-patient ensemble's `ensemble build` options are the row with
-// the best selection score here.
+// the best selection score here, with shape propagation before them (chosen in scripts/propagation-evidence.mjs,
+// which repeats these rows with and without it).
 // Then, for the other recipes given (--also r1,r2,…), the gate alone (the default's RR features), fitted and scored the same way.
 // Usage: ECG_EDGE_DATA=… node scripts/calibration-transfer.mjs [recipe, default cnn-lstm-focal] [--also LIST] [--write]
 //        (build first: npx tsc -p tsconfig.json; ~10 min, plus ~2 min per --also recipe). --write also updates the

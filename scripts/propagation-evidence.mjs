@@ -7,9 +7,13 @@
 // another's labels through it.
 //  - settings: the shipped setting (SHAPE_PROPAGATION) and each of its values changed in turn, with the default's
 //    decision step (gate on the median RR features and the record's irregularity, offsets for S and V);
-//  - decision: the shipped propagation with each way of fitting the decision step, against none.
+//  - decision: the shipped propagation with each way of fitting the decision step, against none;
+//  - perRecord: for each DS1 record, the members' errors (argmax, out of fold) without and with the shipped
+//    propagation alone (no gate, no offsets);
+//  - intraPatient: the intra-patient default ensemble on its validation beats, without and with propagation (for
+//    some values of alpha), which is how the intra-patient default was left without it.
 // Usage: ECG_EDGE_DATA=… node scripts/propagation-evidence.mjs [recipe, default cnn-lstm-focal] [--write]
-//        (build first: npx tsc -p tsconfig.json; ~15 min). --write also updates the propagation-evidence section of
+//        (build first: npx tsc -p tsconfig.json; ~17 min). --write also updates the propagation-evidence section of
 //        docs/RESULTS.md.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +62,33 @@ const decisions = [
   ['gate on median RR + irregularity, offsets S,V (the default)', DEFAULT_DECISION],
 ];
 const decisionRows = decisions.map(([label, d]) => ({ label, none: label.endsWith('(the default)') ? settings[0] : run(`${label}, no propagation`, d, null), shape: label.endsWith('(the default)') ? settings[1] : run(`${label}, shipped propagation`, d, S) }));
-console.log(JSON.stringify({ recipe, data: held.data, shipped: S, settings, decisions: decisionRows }, null, 2));
+
+const { propagate } = await dist('train/ensemble/propagation.js');
+const { argmaxRows } = await dist('train/ensemble/index.js');
+const { heldOutScore } = await dist('train/ensemble/calibrate.js');
+const raw = argmaxRows(held.probs), prop = argmaxRows(propagate(held.probs, held.beats, held.T, held.record, S));
+const perRecord = held.records.map((name, r) => {
+  let before = 0, after = 0, beats = 0;
+  for (let i = 0; i < held.probs.n; i++) {
+    if (held.record[i] !== r || held.labels[i] < 0) continue;
+    beats++;
+    if (raw[i] !== held.labels[i]) before++;
+    if (prop[i] !== held.labels[i]) after++;
+  }
+  return { record: name, beats, before, after };
+}).sort((a, b) => (a.record < b.record ? -1 : 1));
+console.error(`per record, errors without → with: ${perRecord.map((r) => `${r.record} ${r.before} → ${r.after}`).join(', ')}`);
+
+const fs = await import('node:fs');
+const intraFile = path.join(root, 'models', 'intra-patient', 'ensemble.json');
+const intraMan = JSON.parse(fs.readFileSync(intraFile, 'utf8'));
+const intra = await heldOutProbs(intraMan.members.map((m) => path.resolve(path.dirname(intraFile), m.model)), intraMan.members.map((m) => m.weight), intraMan.method, 'intra-patient', dataDir('mitdb'));
+const intraPatient = [{ label: 'none', score: heldOutScore(intra.probs, intra.labels, classes) }, ...[S.alpha, 0.8, 0.5].map((alpha) => ({
+  label: `alpha ${alpha}${alpha === S.alpha ? ' (shipped)' : ''}`,
+  score: heldOutScore(propagate(intra.probs, intra.beats, intra.T, intra.record, { ...S, alpha }), intra.labels, classes),
+}))];
+console.error(`intra-patient validation: ${intraPatient.map((r) => `${r.label} ${r.score.toFixed(4)}`).join(', ')}`);
+console.log(JSON.stringify({ recipe, data: held.data, shipped: S, settings, decisions: decisionRows, perRecord, intraPatient: { data: intra.data, rows: intraPatient } }, null, 2));
 
 if (args.includes('--write')) {
   const f3 = (x) => (x === null || x === undefined ? '–' : x.toFixed(3));
@@ -83,6 +113,18 @@ if (args.includes('--write')) {
     '| decision step | selection score without → with | F1 S without → with | F1 V without → with | F1 F without → with |',
     '|---|---|---|---|---|',
     ...decisionRows.map((r) => `| ${r.label} | ${f4(r.none.score)} → ${f4(r.shape.score)} | ${f3(r.none.f1[1])} → ${f3(r.shape.f1[1])} | ${f3(r.none.f1[2])} → ${f3(r.shape.f1[2])} | ${f3(r.none.f1[3])} → ${f3(r.shape.f1[3])} |`),
+    '',
+    'Per DS1 record, the members\' wrong calls (argmax, out of fold) without → with the shipped propagation alone (no gate, no offsets):',
+    '',
+    '| record | beats | wrong without → with |',
+    '|---|---|---|',
+    ...perRecord.map((r) => `| ${r.record} | ${r.beats} | ${r.before} → ${r.after} |`),
+    '',
+    `Intra-patient: the default intra-patient ensemble (${intraMan.members.map((m) => m.model).join(', ')}) on its ${intra.labels.length.toLocaleString('en-US')} validation beats, selection score:`,
+    '',
+    '| propagation | selection score |',
+    '|---|---|',
+    ...intraPatient.map((r) => `| ${r.label} | ${f4(r.score)} |`),
   ];
   const file = path.join(root, 'docs', 'RESULTS.md');
   writeSection(file, 'propagation-evidence', lines.join('\n'));

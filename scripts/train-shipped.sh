@@ -146,12 +146,16 @@ if [[ $step == finish || $step == all ]]; then
       # record (session 8; scripts/propagation-evidence.mjs)
       $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --propagate shape --out "models/$proto/ensemble.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
-      # the same members with offsets for every class and no gate (the default of session 4), and with the gate and
-      # offsets for every class, for comparison
-      picked=$(node -e 'const m=require("./models/'"$proto"'/ensemble.json");console.log(m.members.map(x=>"models/'"$proto"'/"+x.model).join(","))')
-      # the session-7 default: the same without propagation
-      $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --out "models/$proto/ensemble-cv-no-propagation.json"
+      members_of() { node -e 'const m=require("./models/'"$proto"'/'"$1"'");console.log(m.members.map(x=>"models/'"$proto"'/"+x.model).join(","))'; }
+      # the default's members without propagation (the rest of the step refitted), to tell the two changes apart
+      $CLI ensemble build --protocol "$proto" --members "$(members_of ensemble.json)" --method average --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --out "models/$proto/ensemble-no-propagation.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-no-propagation.json" --json > "models/$proto/ensemble-no-propagation-test-report.json"
+      # the session-7 default: the same build without propagation, whose pick chose cnn-lstm-focal alone
+      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --out "models/$proto/ensemble-cv-no-propagation.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-no-propagation.json" --json > "models/$proto/ensemble-cv-no-propagation-test-report.json"
+      # the session-7 default's members with offsets for every class and no gate (the default of session 4), and
+      # with the gate and offsets for every class, for comparison
+      picked=$(members_of ensemble-cv-no-propagation.json)
       $CLI ensemble build --protocol "$proto" --members "$picked" --method average --calibrate held-out --out "models/$proto/ensemble-cv-no-gate.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-cv-no-gate.json" --json > "models/$proto/ensemble-cv-no-gate-test-report.json"
       # the first session-7 default: the gate on the median RR features alone, offsets for S and V (no propagation)

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { propagate, validatePropagation, SHAPE_PROPAGATION, type Propagation } from '../src/train/ensemble/propagation.js';
-import { Ensemble, argmaxRows, probMatrix, validateManifest } from '../src/train/ensemble/index.js';
+import { Ensemble, argmaxRows, decide, probMatrix, validateManifest } from '../src/train/ensemble/index.js';
 import { rng } from '../src/util/random.js';
 import { cli, root } from './cli-helpers.js';
 
@@ -89,6 +89,9 @@ describe('shape propagation', () => {
     await expect(e.predictProbs(Float32Array.from(r.beats), T, new Float32Array(0))).rejects.toThrow(/propagates within each record: pass each beat's record/);
     const out = await e.predictProbs(Float32Array.from(r.beats), T, new Float32Array(0), { record: new Int16Array(100) });
     expect(errors(argmaxRows(out), r.truth)).toBeLessThan(errors(argmaxRows(m), r.truth));
+    // one decision path: what the Ensemble predicts is decide() of the combined probabilities (the report uses decide)
+    expect(Array.from(decide(m, new Float32Array(0), e.decision, { beats: Float32Array.from(r.beats), T, record: new Int16Array(100) }).data)).toEqual(Array.from(out.data));
+    expect(() => decide(m, new Float32Array(0), e.decision, { beats: Float32Array.from(r.beats), T })).toThrow(/propagates within each record/);
     const base = { format: 'ecg-edge-ensemble', protocol: 'inter-patient', method: 'average', classes: ['N', 'S', 'V', 'F', 'Q'], members: [{ model: 'a', weight: 1 }] };
     expect(validateManifest({ ...base, version: 4, propagation: SHAPE_PROPAGATION }).propagation).toEqual(SHAPE_PROPAGATION);
     expect(() => validateManifest({ ...base, version: 2, classOffsets: [0, 0, 0, 0, 0], propagation: SHAPE_PROPAGATION })).toThrow(/"propagation" needs "version": 4/);

@@ -263,9 +263,28 @@ export interface EnsembleDecision {
   svebGate?: SvebGate;
 }
 
-/** The combined probabilities after the manifest's gate and offsets (propagation, if any, comes before); `rr` = the beats' rows of the gate's RR features. */
-export function decide(p: ProbMatrix, rr: Float32Array, d: EnsembleDecision): ProbMatrix {
-  const gated = d.svebGate ? applySvebGate(p, rr, d.svebGate) : p;
+const NEEDS_RECORDS = "this ensemble propagates within each record: pass each beat's record (context.record, beats of a record in time order)";
+
+/** The beats behind a probability matrix, for a decision that propagates within records. */
+export interface DecisionBeats {
+  /** The members' beat inputs (T samples × channels per beat, row-major). */
+  beats: Float32Array;
+  T: number;
+  /** Each beat's record (beats of a record in time order). */
+  record?: ArrayLike<number>;
+}
+
+/**
+ * The combined probabilities after the manifest's steps: propagation within records (needs `b`), the S-vs-N gate,
+ * the offsets. `rr` = the beats' rows of the gate's RR features.
+ */
+export function decide(p: ProbMatrix, rr: Float32Array, d: EnsembleDecision, b?: DecisionBeats): ProbMatrix {
+  let q = p;
+  if (d.propagation) {
+    if (!b?.record) throw new Error(NEEDS_RECORDS);
+    q = propagate(q, b.beats, b.T, b.record, d.propagation);
+  }
+  const gated = d.svebGate ? applySvebGate(q, rr, d.svebGate) : q;
   return d.classOffsets ? applyClassOffsets(gated, d.classOffsets) : gated;
 }
 
@@ -282,15 +301,12 @@ export class Ensemble implements ProbPredictor {
   }
 
   async predictProbs(beats: Float32Array, T: number, rr: Float32Array, context: BeatContext = {}): Promise<ProbMatrix> {
-    const { svebGate: gate, propagation } = this.decision;
+    const gate = this.decision.svebGate;
     if (gate?.settings && !context.gateRR) {
       throw new Error(`this ensemble's S-vs-N gate reads ${gate.features.join(', ')}: pass those rows as gateRR (rrColumns of the beats' RR and gate RR features)`);
     }
-    if (propagation && !context.record) {
-      throw new Error("this ensemble propagates within each record: pass each beat's record (context.record, beats of a record in time order)");
-    }
+    if (this.decision.propagation && !context.record) throw new Error(NEEDS_RECORDS); // before the members run
     const combined = combine(this.method, await this.memberProbs(beats, T, rr), this.weights);
-    const p = propagation ? propagate(combined, beats, T, context.record!, propagation) : combined;
-    return decide(p, context.gateRR ?? rr, this.decision);
+    return decide(combined, context.gateRR ?? rr, this.decision, { beats, T, ...(context.record ? { record: context.record } : {}) });
   }
 }

@@ -40,6 +40,8 @@ export interface ModelInfo {
   offsets?: boolean;
   /** Ensemble scored with its manifest's S-vs-N gate. */
   gate?: boolean;
+  /** Ensemble scored with its manifest's propagation within records. */
+  propagation?: boolean;
   members?: string[];
 }
 
@@ -178,7 +180,7 @@ function modelRow(r: ModelResult): string {
   const m = r.metrics;
   const f1 = m.perClass.map((c) => f3(c.f1)).join(' | ');
   const auc = r.auc.map((a) => f3(a)).join(' / ');
-  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.gate ? ', S-vs-N gate' : ''}${i.offsets ? ', class offsets' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
+  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.propagation ? ', shape propagation' : ''}${i.gate ? ', S-vs-N gate' : ''}${i.offsets ? ', class offsets' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
   return `| ${i.name} | ${desc} | ${pct(m.accuracy)} | ${f3(m.macroF1)} | ${f3(m.weightedF1)} | ${f1} | ${pct(r.ec57.sveb.se)} / ${pct(r.ec57.sveb.ppv)} / ${f3(r.ec57.sveb.f1)} | ${pct(r.ec57.veb.se)} / ${pct(r.ec57.veb.ppv)} / ${f3(r.ec57.veb.f1)} | ${auc} |`;
 }
 
@@ -234,7 +236,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   const probsByDir = new Map<string, ProbMatrix>();
   let labels: Int8Array | null = null;
   // model inputs of the test beats per input spec (models of one protocol may differ in their inputs)
-  const inputsBySpec = new Map<string, { beats: Float32Array; rr: Float32Array; rrFeatures: string[]; rrGate: Float32Array }>();
+  const inputsBySpec = new Map<string, { beats: Float32Array; rr: Float32Array; rrFeatures: string[]; rrGate: Float32Array; T: number; record: Int16Array }>();
   const specOf = new Map<string, string>();
   const inputsOf = new Map<string, { beats: Float32Array; rr: Float32Array; T: number }>();
   for (const dir of modelDirs) {
@@ -243,7 +245,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const ev = await evaluateClassifier(clf, protocol, o.db, { quiet: true });
     labels ??= ev.labels;
     const specKey = JSON.stringify(clf.spec.input);
-    if (!inputsBySpec.has(specKey)) inputsBySpec.set(specKey, { ...setInputs(ev.set, clf.spec.input), rrFeatures: clf.spec.input.rr.features, rrGate: ev.set.rrGate });
+    if (!inputsBySpec.has(specKey)) inputsBySpec.set(specKey, { ...setInputs(ev.set, clf.spec.input), rrFeatures: clf.spec.input.rr.features, rrGate: ev.set.rrGate, T: clf.spec.input.length, record: ev.set.rec });
     specOf.set(dir, specKey);
     const probs: ProbMatrix = { n: ev.probs.n, C: ev.probs.C, data: ev.probs.data };
     probsByDir.set(dir, probs);
@@ -252,7 +254,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const r = resultFrom(info, probs, ev.labels);
     log(`report: ${protocol} ${info.name}: accuracy ${pct(r.metrics.accuracy)} %, macro F1 ${f3(r.metrics.macroF1)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     results.push({ ...r, figures: {} });
-    inputsOf.set(dir, { ...inputsBySpec.get(specKey)!, T: clf.spec.input.length });
+    inputsOf.set(dir, inputsBySpec.get(specKey)!);
   }
   for (const e of ensembleFiles) {
     const { manifest, memberDirs } = readManifest(e);
@@ -261,19 +263,20 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const methods: EnsembleMethod[] = [manifest.method, ...(['top2-weighted', 'average', 'weighted-average'] as EnsembleMethod[]).filter((m) => m !== manifest.method)];
     const base = path.basename(e, '.json');
     const memberNames = memberDirs.map((d) => path.basename(d));
-    // The manifest's own prediction (with its S-vs-N gate and class offsets, when it has them), then the same
-    // members without them and with the other methods, for comparison.
-    const decided = Boolean(manifest.classOffsets || manifest.svebGate);
+    // The manifest's own prediction (with its propagation, S-vs-N gate and class offsets, when it has them), then
+    // the same members without them and with the other methods, for comparison.
+    const steps = [manifest.propagation && 'propagation', manifest.svebGate && 'gate', manifest.classOffsets && 'offsets'].filter(Boolean);
+    const decided = steps.length > 0;
     if (decided) {
       const x = inputsBySpec.get(specOf.get(memberDirs[0]!)!)!;
       const rr = manifest.svebGate ? rrColumns(x.rr, x.rrFeatures, x.rrGate, manifest.svebGate.features) : x.rr;
-      const probs = decide(combine(manifest.method, members, weights), rr, manifest);
-      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate) }, probs, labels!), figures: {} });
+      const probs = decide(combine(manifest.method, members, weights), rr, manifest, x);
+      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate), propagation: Boolean(manifest.propagation) }, probs, labels!), figures: {} });
     }
     for (const method of methods) {
       const probs = combine(method, members, weights);
       const own = method === manifest.method;
-      const name = own ? (decided ? `${base} (${method}, no ${manifest.svebGate ? 'gate, no offsets' : 'offsets'})` : base) : `${base} (${method})`;
+      const name = own ? (decided ? `${base} (${method}, ${steps.map((x) => `no ${x}`).join(', ')})` : base) : `${base} (${method})`;
       results.push({ ...resultFrom({ name, path: e, kind: 'ensemble', method, members: memberNames }, probs, labels!), figures: {} });
     }
   }
@@ -297,7 +300,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   if (ens.length) {
     lines.push('**Ensemble: Top-2-weighted vs probability averaging** (same members and validation weights):', '');
     lines.push('| ensemble | method | accuracy % | macro F1 | SVEB F1 | VEB F1 |', '|---|---|---|---|---|---|');
-    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.gate ? ' + S-vs-N gate' : ''}${r.info.offsets ? ' + class offsets' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
+    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.propagation ? ' + shape propagation' : ''}${r.info.gate ? ' + S-vs-N gate' : ''}${r.info.offsets ? ' + class offsets' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
     lines.push('');
   }
   const singles = results.filter((r) => r.info.kind === 'model');
