@@ -7,8 +7,9 @@ import { initEngine, type EngineChoice } from './engine.js';
 import { loadModel } from './io.js';
 import { predictPrepared, type Probs } from './predict.js';
 import { beatChannels, CLASS_NAMES, defaultInputSpec, type ModelSpec } from './spec.js';
-import { buildSplit, rrColumns, setInputs, type BeatSet, type Protocol } from './dataset/index.js';
+import { buildSplit, setInputs, type BeatSet, type Protocol } from './dataset/index.js';
 import { isEnsembleManifest, readManifest, Ensemble, type ProbPredictor } from './ensemble/index.js';
+import { gateInput } from './ensemble/sveb-gate.js';
 import { packageRoot } from '../native/binding.js';
 
 export interface LoadedClassifier {
@@ -92,7 +93,8 @@ export async function evaluateClassifier(clf: LoadedClassifier, protocol: Protoc
   const split = await buildSplit(protocol, db, spec, ['test']);
   const set = split.test;
   const { beats, rr } = setInputs(set, spec);
-  const pm = await clf.predictor.predictProbs(beats, spec.length, rr, { ...(clf.gateFeatures ? { gateRR: rrColumns(rr, spec.rr.features, set.rrGate, clf.gateFeatures) } : {}), record: set.rec });
+  const gateRR = gateInput({ rr, rrFeatures: spec.rr.features, rrGate: set.rrGate }, clf.gateFeatures && { features: clf.gateFeatures });
+  const pm = await clf.predictor.predictProbs(beats, spec.length, rr, { gateRR, record: set.rec });
   const probs: Probs = { n: pm.n, C: pm.C, data: pm.data };
   const pred = new Int32Array(probs.n);
   for (let i = 0; i < probs.n; i++) {

@@ -11,9 +11,8 @@
 // for example, that an F offset fitted without record 208 (nearly all DS1 F beats) destroys F out of fold.
 import { applyClassOffsets, fitClassOffsets, heldOutF1, heldOutScore, type ClassOffsetFit } from './calibrate.js';
 import { decide, gatherRows, type EnsembleDecision, type ProbMatrix } from './index.js';
-import { fitSvebGate, gateFeatureNames, type GateRR, type SvebGate } from './sveb-gate.js';
+import { fitSvebGate, gateFeatureNames, gateInput, type GateRR, type SvebGate } from './sveb-gate.js';
 import { propagate, type Propagation } from './propagation.js';
-import { rrColumns } from '../dataset/features.js';
 import { GATE_RR_FEATURE_NAMES } from '../spec.js';
 import type { HeldOut } from './held-out.js';
 
@@ -53,11 +52,6 @@ function propagated<H extends Beats & Pick<HeldOut, 'beats' | 'T'>>(h: H, recipe
   return recipe.propagation ? { ...h, probs: propagate(h.probs, h.beats, h.T, h.record, recipe.propagation) } : h;
 }
 
-/** The beats' rows of the RR features a gate reads (`features`, in order). */
-function gateRows(h: Beats, features: readonly string[]): Float32Array {
-  return rrColumns(h.rr, h.rrFeatures, h.rrGate, features);
-}
-
 export function fitDecision(held: Beats & Pick<HeldOut, 'beats' | 'T'>, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
   const before = heldOutScore(held.probs, held.labels, classes);
   const h = propagated(held, recipe);
@@ -73,7 +67,7 @@ function fitAfterPropagation(h: Beats, classes: readonly string[], recipe: Decis
   let gated: number | undefined;
   if (recipe.gate) {
     const features = gateFeatureNames(h.rrFeatures, recipe.gateRR);
-    const g = fitSvebGate(h.probs, gateRows(h, features), features, h.labels, h.data, { record: h.record, ...(recipe.gateL2 !== undefined ? { l2: recipe.gateL2 } : {}) });
+    const g = fitSvebGate(h.probs, gateInput(h, { features }), features, h.labels, h.data, { record: h.record, ...(recipe.gateL2 !== undefined ? { l2: recipe.gateL2 } : {}) });
     svebGate = g.gate;
     probs = g.outOfRecord!;
     gated = heldOutScore(probs, h.labels, classes);
@@ -115,7 +109,7 @@ export function acrossFolds(held: HeldOut, classes: readonly string[], recipe: D
     for (let i = 0; i < h.probs.n; i++) (h.fold[i] === k ? test : train).push(i);
     const d = fitAfterPropagation(subset(h, train), classes, recipe);
     const t = subset(h, test);
-    const p = decide(t.probs, d.svebGate ? gateRows(t, d.svebGate.features) : t.rr, d);
+    const p = decide(t.probs, gateInput(t, d.svebGate), d);
     test.forEach((i, j) => out.set(p.data.subarray(j * C, (j + 1) * C), i * C));
   }
   const after: ProbMatrix = { ...h.probs, data: out };

@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import { argmaxRows, gatherRows, type ProbMatrix } from './index.js';
 import { heldOutMetrics } from './calibrate.js';
 import { GATE_RR_FEATURE_NAMES, GATE_RR_SETTINGS, RR_FEATURE_NAMES } from '../spec.js';
+import { rrColumns } from '../dataset/features.js';
 
 export interface SvebGate {
   kind: 'rr-logistic';
@@ -75,6 +76,14 @@ export function gateFeatureNames(member: readonly string[], kind: GateRR = 'memb
   const swap: Record<string, string> = { 'pre/recordAvg': 'pre/recordMedian', 'post/recordAvg': 'post/recordMedian' };
   const median = member.map((f) => swap[f] ?? f);
   return kind === 'median' ? median : [...median, 'recordIrregularity'];
+}
+
+/**
+ * The RR rows a decision's gate reads, picked from the beats' RR rows (the members' `rr`, named by `rrFeatures`, and
+ * the gate-only `rrGate`); the members' rows when there is no gate.
+ */
+export function gateInput(b: { rr: Float32Array; rrFeatures: readonly string[]; rrGate: Float32Array }, gate: Pick<SvebGate, 'features'> | undefined): Float32Array {
+  return gate ? rrColumns(b.rr, b.rrFeatures, b.rrGate, gate.features) : b.rr;
 }
 
 /** Does a gate read gate-only RR features (which callers pass as gateRR rows)? */

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CLASS_NAMES } from '../spec.js';
 import type { Protocol } from '../dataset/protocols.js';
 import { setInputs } from '../dataset/protocols.js';
-import { rrColumns } from '../dataset/features.js';
+import { gateInput } from '../ensemble/sveb-gate.js';
 import { loadModel } from '../io.js';
 import { loadClassifier, evaluateClassifier, reportFromLabels } from '../classify.js';
 import { combine, decide, argmaxRows, readManifest, isEnsembleManifest, type ProbMatrix, type EnsembleMethod } from '../ensemble/index.js';
@@ -238,7 +238,6 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   // model inputs of the test beats per input spec (models of one protocol may differ in their inputs)
   const inputsBySpec = new Map<string, { beats: Float32Array; rr: Float32Array; rrFeatures: string[]; rrGate: Float32Array; T: number; record: Int16Array }>();
   const specOf = new Map<string, string>();
-  const inputsOf = new Map<string, { beats: Float32Array; rr: Float32Array; T: number }>();
   for (const dir of modelDirs) {
     const t0 = Date.now();
     const clf = await loadClassifier(dir);
@@ -254,7 +253,6 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const r = resultFrom(info, probs, ev.labels);
     log(`report: ${protocol} ${info.name}: accuracy ${pct(r.metrics.accuracy)} %, macro F1 ${f3(r.metrics.macroF1)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     results.push({ ...r, figures: {} });
-    inputsOf.set(dir, inputsBySpec.get(specKey)!);
   }
   for (const e of ensembleFiles) {
     const { manifest, memberDirs } = readManifest(e);
@@ -269,8 +267,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const decided = steps.length > 0;
     if (decided) {
       const x = inputsBySpec.get(specOf.get(memberDirs[0]!)!)!;
-      const rr = manifest.svebGate ? rrColumns(x.rr, x.rrFeatures, x.rrGate, manifest.svebGate.features) : x.rr;
-      const probs = decide(combine(manifest.method, members, weights), rr, manifest, x);
+      const probs = decide(combine(manifest.method, members, weights), gateInput(x, manifest.svebGate), manifest, x);
       results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate), propagation: Boolean(manifest.propagation) }, probs, labels!), figures: {} });
     }
     for (const method of methods) {
@@ -287,7 +284,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     r.figures.roc = writeFigure(o.figuresDir, `${key}-roc.svg`, rocFigure(r, `${protocol}: ${r.info.name}, one-vs-rest ROC`));
     if (o.gradcam !== false && r.info.kind === 'model') {
       const pred = argmaxRows(probsByDir.get(r.info.path)!);
-      const { beats, rr, T } = inputsOf.get(r.info.path)!;
+      const { beats, rr, T } = inputsBySpec.get(specOf.get(r.info.path)!)!;
       r.figures.gradcam = writeFigure(o.figuresDir, `${key}-gradcam.svg`, await gradcamFigure(r.info.path, labels!, beats, rr, T, pred, `${protocol}: ${r.info.name}`));
       log(`report: ${protocol} ${r.info.name}: Grad-CAM figure`);
     }
