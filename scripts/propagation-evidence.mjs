@@ -11,10 +11,13 @@
 //  - perRecord: for each DS1 record, the members' errors (argmax, out of fold) without and with the shipped
 //    propagation alone (no gate, no offsets);
 //  - intraPatient: the intra-patient default ensemble on its validation beats, without and with propagation (for
-//    some values of alpha), which is how the intra-patient default was left without it.
-// Usage: ECG_EDGE_DATA=… node scripts/propagation-evidence.mjs [recipe, default cnn-lstm-focal] [--write]
-//        (build first: npx tsc -p tsconfig.json; ~17 min). --write also updates the propagation-evidence section of
-//        docs/RESULTS.md.
+//    some values of alpha), which is how the intra-patient default was left without it;
+//  - refine: the refinement (`--refine shape`, a second propagation after the offsets) on the session-8 default's
+//    recipes (cnn-lstm-focal + cnn-lstm, their fold models averaged) with the shipped propagation, gate and offsets:
+//    without it, with the shipped setting (SHAPE_REFINEMENT) and with its alpha and k changed in turn.
+// Usage: ECG_EDGE_DATA=… node scripts/propagation-evidence.mjs [recipe, default cnn-lstm-focal] [--only refine] [--write]
+//        (build first: npx tsc -p tsconfig.json; ~25 min, --only refine ~8 min). --write also updates the
+//        propagation-evidence and refine-evidence sections of docs/RESULTS.md.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,25 +25,65 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const { heldOutProbs } = await dist('train/ensemble/held-out.js');
 const { acrossFolds } = await dist('train/ensemble/decision.js');
-const { SHAPE_PROPAGATION } = await dist('train/ensemble/propagation.js');
+const { SHAPE_PROPAGATION, SHAPE_REFINEMENT } = await dist('train/ensemble/propagation.js');
 const { initEngine } = await dist('train/engine.js');
 const { dataDir } = await dist('wfdb/index.js');
 const { writeSection } = await dist('train/report/section.js');
 
 const args = process.argv.slice(2);
-const recipe = args.find((a) => !a.startsWith('--')) ?? 'cnn-lstm-focal';
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+if (only !== null && only !== 'refine') throw new Error(`--only: unknown part '${only}' (the one part that runs alone is refine)`);
+const recipe = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--only') ?? 'cnn-lstm-focal';
 await initEngine(process.env.ECG_EDGE_ENGINE ?? 'auto', { quiet: true });
-const dirs = [1, 2, 3, 4].map((k) => path.join(root, 'models', 'inter-patient', 'cv', `${recipe}-fold${k}`));
-const held = await heldOutProbs(dirs, dirs.map(() => 1), 'average', 'inter-patient', dataDir('mitdb'));
+const foldDirs = (name) => [1, 2, 3, 4].map((k) => path.join(root, 'models', 'inter-patient', 'cv', `${name}-fold${k}`));
 const classes = ['N', 'S', 'V', 'F', 'Q'];
 const DEFAULT_DECISION = { gate: true, gateRR: 'median+irregularity', offsets: ['S', 'V'] };
+const f3 = (x) => (x === null || x === undefined ? '–' : x.toFixed(3));
+const f4 = (x) => x.toFixed(4);
+const today = new Date().toISOString().slice(0, 10);
+const resultsFile = path.join(root, 'docs', 'RESULTS.md');
 
-const run = (label, decision, propagation) => {
+const run = (h, label, decision, propagation, refine) => {
   const t0 = Date.now();
-  const r = acrossFolds(held, classes, { ...decision, ...(propagation ? { propagation } : {}) });
+  const r = acrossFolds(h, classes, { ...decision, ...(propagation ? { propagation } : {}), ...(refine ? { refine } : {}) });
   console.error(`${label}: ${r.after.toFixed(4)}, F1 ${r.f1After.slice(0, 4).map((v) => v?.toFixed(3)).join(' ')} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   return { label, score: r.after, f1: r.f1After.slice(0, 4) };
 };
+
+// the refinement, on the session-8 default's recipes
+const REFINE_RECIPES = ['cnn-lstm-focal', 'cnn-lstm'];
+const refineDirs = REFINE_RECIPES.flatMap(foldDirs);
+const refineHeld = await heldOutProbs(refineDirs, refineDirs.map(() => 1), 'average', 'inter-patient', dataDir('mitdb'));
+const R = SHAPE_REFINEMENT;
+const refineRows = [
+  run(refineHeld, 'none', DEFAULT_DECISION, SHAPE_PROPAGATION, null),
+  run(refineHeld, 'shipped', DEFAULT_DECISION, SHAPE_PROPAGATION, R),
+  ...[0.3, 0.7, 0.9].map((alpha) => run(refineHeld, `alpha ${alpha}`, DEFAULT_DECISION, SHAPE_PROPAGATION, { ...R, alpha })),
+  ...[5, 20].map((k) => run(refineHeld, `k ${k}`, DEFAULT_DECISION, SHAPE_PROPAGATION, { ...R, k })),
+];
+if (args.includes('--write')) {
+  const row = (r) => `| ${r.label} | ${f4(r.score)} | ${r.f1.map(f3).join(' | ')} |`;
+  writeSection(resultsFile, 'refine-evidence', [
+    '## Refinement after the offsets: leave one DS1 fold out',
+    '',
+    `\`ECG_EDGE_DATA=… node scripts/propagation-evidence.mjs --only refine --write\` (${today}): the out-of-fold predictions of the ${REFINE_RECIPES.join(' and ')} fold`,
+    `models averaged (the session-8 default's members; ${refineHeld.labels.length.toLocaleString('en-US')} DS1 beats), with the shipped propagation, gate (median RR and irregularity) and offsets`,
+    '(S, V) fitted on three folds and scored on the fourth, then the refinement: the same propagation once more, over the decided',
+    `probabilities. Shipped (\`--refine shape\`): alpha ${R.alpha}, k ${R.k}, ${R.iterations} iterations, window ±${R.window}, channel weights ${JSON.stringify(R.channelWeights)}. DS2 is not used.`,
+    '',
+    '| refinement | selection score | F1 N | F1 S | F1 V | F1 F |',
+    '|---|---|---|---|---|---|',
+    ...refineRows.map(row),
+  ].join('\n'));
+  console.error(`wrote the refine-evidence section of ${resultsFile}`);
+}
+if (only === 'refine') {
+  console.log(JSON.stringify({ refine: { recipes: REFINE_RECIPES, data: refineHeld.data, shipped: R, rows: refineRows } }, null, 2));
+  process.exit(0);
+}
+
+const dirs = foldDirs(recipe);
+const held = await heldOutProbs(dirs, dirs.map(() => 1), 'average', 'inter-patient', dataDir('mitdb'));
 
 const S = SHAPE_PROPAGATION;
 const changes = [
@@ -50,8 +93,8 @@ const changes = [
   ['window', [250, 1000]],
   ['channelWeights', [[1, 0], [0, 1], [1, 1], [1, 0.25]]],
 ];
-const settings = [run('none', DEFAULT_DECISION, null), run('shipped', DEFAULT_DECISION, S)];
-for (const [key, values] of changes) for (const v of values) settings.push(run(`${key} ${JSON.stringify(v)}`, DEFAULT_DECISION, { ...S, [key]: v }));
+const settings = [run(held, 'none', DEFAULT_DECISION, null), run(held, 'shipped', DEFAULT_DECISION, S)];
+for (const [key, values] of changes) for (const v of values) settings.push(run(held, `${key} ${JSON.stringify(v)}`, DEFAULT_DECISION, { ...S, [key]: v }));
 
 const decisions = [
   ['no gate, no offsets', { gate: false, offsets: 'none' }],
@@ -61,7 +104,7 @@ const decisions = [
   ['gate on median RR + irregularity, no offsets', { gate: true, gateRR: 'median+irregularity', offsets: 'none' }],
   ['gate on median RR + irregularity, offsets S,V (the default)', DEFAULT_DECISION],
 ];
-const decisionRows = decisions.map(([label, d]) => ({ label, none: label.endsWith('(the default)') ? settings[0] : run(`${label}, no propagation`, d, null), shape: label.endsWith('(the default)') ? settings[1] : run(`${label}, shipped propagation`, d, S) }));
+const decisionRows = decisions.map(([label, d]) => ({ label, none: label.endsWith('(the default)') ? settings[0] : run(held, `${label}, no propagation`, d, null), shape: label.endsWith('(the default)') ? settings[1] : run(held, `${label}, shipped propagation`, d, S) }));
 
 const { propagate } = await dist('train/ensemble/propagation.js');
 const { argmaxRows } = await dist('train/ensemble/index.js');
@@ -88,16 +131,14 @@ const intraPatient = [{ label: 'none', score: heldOutScore(intra.probs, intra.la
   score: heldOutScore(propagate(intra.probs, intra.beats, intra.T, intra.record, { ...S, alpha }), intra.labels, classes),
 }))];
 console.error(`intra-patient validation: ${intraPatient.map((r) => `${r.label} ${r.score.toFixed(4)}`).join(', ')}`);
-console.log(JSON.stringify({ recipe, data: held.data, shipped: S, settings, decisions: decisionRows, perRecord, intraPatient: { data: intra.data, rows: intraPatient } }, null, 2));
+console.log(JSON.stringify({ recipe, data: held.data, shipped: S, settings, decisions: decisionRows, perRecord, intraPatient: { data: intra.data, rows: intraPatient }, refine: { recipes: REFINE_RECIPES, data: refineHeld.data, shipped: R, rows: refineRows } }, null, 2));
 
 if (args.includes('--write')) {
-  const f3 = (x) => (x === null || x === undefined ? '–' : x.toFixed(3));
-  const f4 = (x) => x.toFixed(4);
   const row = (r) => `| ${r.label} | ${f4(r.score)} | ${r.f1.map(f3).join(' | ')} |`;
   const lines = [
     '## Shape propagation within records: leave one DS1 fold out',
     '',
-    `\`ECG_EDGE_DATA=… node scripts/propagation-evidence.mjs ${recipe} --write\` (${new Date().toISOString().slice(0, 10)}): the out-of-fold predictions of the ${recipe} fold models`,
+    `\`ECG_EDGE_DATA=… node scripts/propagation-evidence.mjs ${recipe} --write\` (${today}): the out-of-fold predictions of the ${recipe} fold models`,
     `(${held.labels.length.toLocaleString('en-US')} DS1 beats), propagated within each record (src/train/ensemble/propagation.ts), then the decision step fitted on three`,
     'folds and scored on the fourth, for each fold in turn. Selection score = macro F1 over N, S, V, F. DS2 is not used.',
     `Shipped setting (\`--propagate shape\`): k ${S.k}, alpha ${S.alpha}, ${S.iterations} iterations, window ±${S.window} beats, every ${S.stride}nd sample, channel weights ${JSON.stringify(S.channelWeights)} (beat, beat − template).`,
@@ -126,7 +167,6 @@ if (args.includes('--write')) {
     '|---|---|',
     ...intraPatient.map((r) => `| ${r.label} | ${f4(r.score)} |`),
   ];
-  const file = path.join(root, 'docs', 'RESULTS.md');
-  writeSection(file, 'propagation-evidence', lines.join('\n'));
-  console.error(`wrote the propagation-evidence section of ${file}`);
+  writeSection(resultsFile, 'propagation-evidence', lines.join('\n'));
+  console.error(`wrote the propagation-evidence section of ${resultsFile}`);
 }

@@ -8,7 +8,7 @@
 #   ECG_EDGE_DATA=/path/to/data scripts/train-shipped.sh [train|cv|full|seeds|finish|all]   (default all)
 #
 # `train` writes to $RUNS (default .cache/runs), `finish` copies the runs into models/, exports and reports.
-# `cv` trains the DS1 cross-validation models (six recipes × folds 1-4, `--fold k`, about 1 hour on 2 cores);
+# `cv` trains the DS1 cross-validation models (seven recipes × folds 1-4, `--fold k`, about 1.5 hours on 2 cores);
 # `finish` ships them under models/inter-patient/cv/ and builds the default inter-patient ensemble from them.
 # `full` trains cnn-lstm-focal on all 22 DS1 records (`--fold all`, seeds 1 and 2, 6 epochs: the median best epoch
 # of its four fold runs, about 4 min each); `finish` ships them under models/inter-patient/full/ and averages them
@@ -34,9 +34,9 @@ INTRA_EMA="--epochs,16,--n-per-epoch,0,--weighting,none,--dropout,0.2,--noise,0.
 INTRA_RUNS="cnn:cnn:$INTRA_FULL cnn-lstm:cnn-lstm:--epochs,12,--n-per-epoch,20000 cnn-lstm-attention:cnn-lstm-attention:$INTRA_FULL resnet:resnet:--epochs,12,--n-per-epoch,20000 cnn-ema:cnn:$INTRA_EMA cnn-lstm-attention-ema:cnn-lstm-attention:$INTRA_EMA"
 MEMBERS="cnn cnn-lstm cnn-lstm-attention resnet"
 # DS1 cross-validation: name:arch:extra flags, each trained with --fold 1..4 (INTER_ARGS as above)
-# (cnn-lstm-attention added in session 8: the pool holds three of the paper's four architectures; ResNet fold runs
-# would take about 90 minutes on 2 cores)
-CV_RUNS="cnn-focal:cnn:--loss,focal cnn-lstm-focal:cnn-lstm:--loss,focal cnn-lstm-focal-ema:cnn-lstm:--loss,focal,--ema,0.997 cnn-lstm:cnn-lstm: cnn-lstm-focal-seed2:cnn-lstm:--loss,focal,--seed,2 cnn-lstm-attention:cnn-lstm-attention:"
+# (cnn-lstm-attention added in session 8, resnet-focal in session 9: the pool holds the paper's four architectures;
+# a ResNet fold run takes about 14 minutes on one core)
+CV_RUNS="cnn-focal:cnn:--loss,focal cnn-lstm-focal:cnn-lstm:--loss,focal cnn-lstm-focal-ema:cnn-lstm:--loss,focal,--ema,0.997 cnn-lstm:cnn-lstm: cnn-lstm-focal-seed2:cnn-lstm:--loss,focal,--seed,2 cnn-lstm-attention:cnn-lstm-attention: resnet-focal:resnet:--loss,focal"
 FOLDS="1 2 3 4"
 
 chain() { # protocol args runs
@@ -139,7 +139,7 @@ if [[ $step == finish || $step == all ]]; then
           rm -rf "$dst"; mkdir -p "$dst"
           cp "$src"/{model.json,weights.bin,spec.json,metrics.json,val-metrics.json} "$dst/"
           cv+="$dst,"
-          [[ $name == cnn-lstm-attention ]] || cv7+="$dst," # the session-7 pool
+          [[ $name == cnn-lstm-attention || $name == resnet-focal ]] || cv7+="$dst," # the session-7 pool
         done
       done
       # the default adds the S-vs-N gate on RR features and offsets for S and V: of the ways to fit that step,

@@ -63,7 +63,8 @@ describe('class offsets', () => {
     expect(() => validateManifest({ ...base, version: 2, classOffsets: [0, 1] })).toThrow(/one finite number per class \(5\)/);
     expect(() => validateManifest({ ...base, version: 3 })).toThrow(/version 3 needs "svebGate"/);
     expect(() => validateManifest({ ...base, version: 4 })).toThrow(/version 4 needs "propagation"/);
-    expect(() => validateManifest({ ...base, version: 5 })).toThrow(/reads versions 1 to 4/);
+    expect(() => validateManifest({ ...base, version: 5 })).toThrow(/version 5 needs "refine"/);
+    expect(() => validateManifest({ ...base, version: 6 })).toThrow(/reads versions 1 to 5/);
   });
 });
 

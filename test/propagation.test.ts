@@ -3,7 +3,8 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { propagate, validatePropagation, SHAPE_PROPAGATION, type Propagation } from '../src/train/ensemble/propagation.js';
+import { propagate, validatePropagation, SHAPE_PROPAGATION, SHAPE_REFINEMENT, type Propagation } from '../src/train/ensemble/propagation.js';
+import { applyClassOffsets } from '../src/train/ensemble/calibrate.js';
 import { Ensemble, argmaxRows, decide, probMatrix, validateManifest } from '../src/train/ensemble/index.js';
 import { rng } from '../src/util/random.js';
 import { cli, root } from './cli-helpers.js';
@@ -96,6 +97,28 @@ describe('shape propagation', () => {
     expect(validateManifest({ ...base, version: 4, propagation: SHAPE_PROPAGATION }).propagation).toEqual(SHAPE_PROPAGATION);
     expect(() => validateManifest({ ...base, version: 2, classOffsets: [0, 0, 0, 0, 0], propagation: SHAPE_PROPAGATION })).toThrow(/"propagation" needs "version": 4/);
   });
+
+  it('the refinement runs last, after the offsets, and needs each beat’s record; manifests with it are version 5', async () => {
+    const r = record(100, 4);
+    const m = probMatrix(r.probs);
+    const beats = Float32Array.from(r.beats), rec = new Int16Array(100);
+    const refine: Propagation = { ...CFG, alpha: SHAPE_REFINEMENT.alpha };
+    // offsets and propagation do not commute, so the order is part of the manifest's meaning
+    const classOffsets = [0, 0, 0.5, 0, 0];
+    const d = { classOffsets, refine };
+    const out = decide(m, new Float32Array(0), d, { beats, T, record: rec });
+    expect(Array.from(out.data)).toEqual(Array.from(propagate(applyClassOffsets(m, classOffsets), beats, T, rec, refine).data));
+    expect(Array.from(out.data)).not.toEqual(Array.from(applyClassOffsets(propagate(m, beats, T, rec, refine), classOffsets).data));
+    const e = new Ensemble([{ predictProbs: () => m }], [1], 'average', d);
+    await expect(e.predictProbs(beats, T, new Float32Array(0))).rejects.toThrow(/propagates within each record: pass each beat's record/);
+    expect(Array.from((await e.predictProbs(beats, T, new Float32Array(0), { record: rec })).data)).toEqual(Array.from(out.data));
+    const base = { format: 'ecg-edge-ensemble', protocol: 'inter-patient', method: 'average', classes: ['N', 'S', 'V', 'F', 'Q'], members: [{ model: 'a', weight: 1 }] };
+    expect(validateManifest({ ...base, version: 5, propagation: SHAPE_PROPAGATION, refine: SHAPE_REFINEMENT }).refine).toEqual(SHAPE_REFINEMENT);
+    expect(() => validateManifest({ ...base, version: 4, propagation: SHAPE_PROPAGATION, refine: SHAPE_REFINEMENT })).toThrow(/"refine" needs "version": 5/);
+    expect(() => validateManifest({ ...base, version: 5, propagation: SHAPE_PROPAGATION })).toThrow(/version 5 needs "refine"/);
+    expect(() => validateManifest({ ...base, version: 5, refine: { ...SHAPE_REFINEMENT, k: 0 } })).toThrow(/"refine" k must be an integer ≥ 1/);
+    expect(() => validateManifest({ ...base, version: 6 })).toThrow(/reads versions 1 to 5/);
+  });
 });
 
 const DATA = process.env.ECG_EDGE_DATA;
@@ -123,19 +146,27 @@ describe.skipIf(!DATA)('shape propagation on MIT-BIH (needs ECG_EDGE_DATA)', () 
     expect(readManifest(path.join(root, 'models', 'inter-patient', 'ensemble.json')).manifest.propagation).toEqual(SHAPE_PROPAGATION);
   }, 180_000);
 
-  it('ensemble build --propagate shape writes a version-4 manifest and fits the gate on propagated held-out beats', async () => {
+  it('ensemble build --propagate shape --refine shape writes a version-5 manifest: gate fitted on propagated beats, refinement scored last', async () => {
     const out = path.join(fs.mkdtempSync(path.join(tmpdir(), 'ecg-prop-')), 'ens.json');
     const members = path.join(root, 'models', 'inter-patient', 'cnn-lstm-focal');
-    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--method', 'average', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--offsets', 'none', '--propagate', 'shape', '--out', out]);
+    const r = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--method', 'average', '--calibrate', 'held-out', '--sveb-gate', 'rr', '--offsets', 'none', '--propagate', 'shape', '--refine', 'shape', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
-    expect(j.version).toBe(4);
+    expect(j.version).toBe(5);
     expect(j.propagation).toEqual(SHAPE_PROPAGATION);
+    expect(j.refine).toEqual(SHAPE_REFINEMENT);
     expect(j.calibration.propagated).toEqual(expect.any(Number));
     expect(j.calibration.propagated).not.toBe(j.calibration.before);
+    // without offsets, the score before the refinement is the gate's; `after` is the refined one
+    expect(j.calibration.unrefined).toBe(j.calibration.gated);
+    expect(j.calibration.after).not.toBe(j.calibration.unrefined);
     expect(r.stderr).toMatch(/shape propagation within records, held-out selection score \d\.\d{4} → \d\.\d{4}/);
+    expect(r.stderr).toMatch(/refinement after the offsets, held-out selection score \d\.\d{4} → \d\.\d{4}/);
     const bad = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--propagate', 'rr', '--out', out]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/unknown --propagate 'rr': choose none or shape/);
+    const badRefine = await cli(['ensemble', 'build', '--protocol', 'inter-patient', '--members', members, '--refine', 'yes', '--out', out]);
+    expect(badRefine.code).not.toBe(0);
+    expect(badRefine.stderr).toMatch(/unknown --refine 'yes': choose none or shape/);
   }, 300_000);
 });

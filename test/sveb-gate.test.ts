@@ -163,6 +163,7 @@ describe('fitting the decision, and leaving one fold out', () => {
     return {
       probs: m, labels, rr, rrFeatures: FEATURES, rrGate, record, records: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
       fold: Int8Array.from(record, (r) => r % folds), folds: Array.from({ length: folds }, (_, k) => [`fold${k}`]), data: 'synthetic',
+      beats: new Float32Array(m.n * 4), T: 4, // the beats' shapes, read by propagation only (none here)
     };
   };
 

@@ -52,14 +52,16 @@ export async function loadClassifier(p: string): Promise<LoadedClassifier> {
     if (JSON.stringify(l.spec.input) !== JSON.stringify(spec0.input)) throw new Error(`ensemble ${p}: member ${k} (${memberDirs[k]}) has a different input spec from member 0`);
   });
   const channels = beatChannels(spec0.input);
-  if (manifest.propagation && manifest.propagation.channelWeights.length !== channels.length) {
-    throw new Error(`ensemble ${p}: its propagation weighs ${manifest.propagation.channelWeights.length} beat channels but the members read ${channels.length} (${channels.join(', ')}); rebuild it with \`ecg-edge ensemble build\``);
+  for (const [step, cfg] of [['propagation', manifest.propagation], ['refinement', manifest.refine]] as const) {
+    if (cfg && cfg.channelWeights.length !== channels.length) {
+      throw new Error(`ensemble ${p}: its ${step} weighs ${cfg.channelWeights.length} beat channels but the members read ${channels.length} (${channels.join(', ')}); rebuild it with \`ecg-edge ensemble build\``);
+    }
   }
   return {
     kind: 'ensemble',
     path: p,
     spec: spec0,
-    predictor: new Ensemble(loaded.map((l) => l.predictor), manifest.members.map((m) => m.weight), manifest.method, { classOffsets: manifest.classOffsets, svebGate: manifest.svebGate, propagation: manifest.propagation }),
+    predictor: new Ensemble(loaded.map((l) => l.predictor), manifest.members.map((m) => m.weight), manifest.method, { classOffsets: manifest.classOffsets, svebGate: manifest.svebGate, propagation: manifest.propagation, refine: manifest.refine }),
     members: loaded.length,
     ...(manifest.svebGate ? { gateFeatures: [...manifest.svebGate.features] } : {}),
   };

@@ -11,7 +11,8 @@ import type { GateRR } from '../../train/ensemble/sveb-gate.js';
 
 const help = `Usage: ecg-edge ensemble build --protocol <inter-patient|intra-patient> [--members DIR,...] [--pick P] [--method M]
                              [--calibrate none|held-out] [--sveb-gate none|rr] [--gate-rr R] [--gate-l2 X]
-                             [--offsets all|none|LIST] [--propagate none|shape] [--out FILE]
+                             [--offsets all|none|LIST] [--propagate none|shape] [--refine none|shape]
+                             [--out FILE]
 
 Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`ecg-edge report\`.
   --members LIST   comma-separated model folders (default: every model folder under models/<protocol>/)
@@ -51,6 +52,10 @@ Builds an ensemble manifest for \`ecg-edge eval classify --model <file>\` and \`
                    nothing; it reads later beats of the record, so it is for analysing recordings (eval, report),
                    not the live monitor. Chosen on DS1 leave one fold out: scripts/propagation-evidence.mjs
                    (version 4)
+  --refine R       none (default) | shape: the same propagation once more, last, after the gate and offsets, with
+                   the neighbours' vote at weight 0.5: a beat's shape family agrees on the calls the gate made beat
+                   by beat. Label-free; not for the live monitor either. Chosen on DS1 leave one fold out:
+                   scripts/propagation-evidence.mjs (version 5)
   --db DIR         MIT-BIH folder for --calibrate (default $ECG_EDGE_DATA/mitdb)
   --engine E       auto | node | wasm | cpu, for --calibrate (default auto)
   --out FILE       default models/<protocol>/ensemble.json
@@ -61,7 +66,7 @@ export const ensembleCommand: CommandSpec = {
   summary: 'build an ensemble manifest (Top-2-weighted or averaging) from trained models',
   help,
   async run(argv) {
-    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, 'gate-l2': { type: 'string' }, 'gate-rr': { type: 'string' }, propagate: { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
+    const a = parse(argv, { protocol: { type: 'string' }, members: { type: 'string' }, pick: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' }, calibrate: { type: 'string' }, 'sveb-gate': { type: 'string' }, 'gate-l2': { type: 'string' }, 'gate-rr': { type: 'string' }, propagate: { type: 'string' }, refine: { type: 'string' }, offsets: { type: 'string' }, db: { type: 'string' }, engine: { type: 'string' } }, help);
     if (!a) return 0;
     const [sub] = a.positionals;
     if (sub !== 'build') throw new CliError(`${sub ? `unknown subcommand '${sub}'` : 'a subcommand is required'}: build\n\n${help}`);
@@ -100,8 +105,11 @@ export const ensembleCommand: CommandSpec = {
     }
     const propagateArg = o.propagate ?? 'none';
     if (propagateArg !== 'none' && propagateArg !== 'shape') throw new CliError(`unknown --propagate '${propagateArg}': choose none or shape`);
-    const { propagate, SHAPE_PROPAGATION } = await import('../../train/ensemble/propagation.js');
+    const refineArg = o.refine ?? 'none';
+    if (refineArg !== 'none' && refineArg !== 'shape') throw new CliError(`unknown --refine '${refineArg}': choose none or shape`);
+    const { propagate, SHAPE_PROPAGATION, SHAPE_REFINEMENT } = await import('../../train/ensemble/propagation.js');
     const propagation = propagateArg === 'shape' ? SHAPE_PROPAGATION : undefined;
+    const refine = refineArg === 'shape' ? SHAPE_REFINEMENT : undefined;
     const offsetsArg = o.offsets ?? 'all';
     const offsets: 'all' | 'none' | string[] = offsetsArg === 'all' || offsetsArg === 'none' ? offsetsArg : offsetsArg.split(',').map((c) => c.trim());
     if (Array.isArray(offsets)) for (const c of offsets) if (!['S', 'V', 'F', 'Q'].includes(c)) throw new CliError(`--offsets: unknown class '${c}': list some of S, V, F, Q (N is the reference), or all, or none`);
@@ -137,25 +145,27 @@ export const ensembleCommand: CommandSpec = {
       const db = mitdbOption(o.db);
       const { initEngine } = await import('../../train/engine.js');
       const { heldOutProbs, pickRecipes, recipeOf } = await import('../../train/ensemble/held-out.js');
-      const { heldOutScore } = await import('../../train/ensemble/calibrate.js');
+      const { applyClassOffsets, heldOutScore } = await import('../../train/ensemble/calibrate.js');
       const { fitDecision, fitOffsets, acrossFolds } = await import('../../train/ensemble/decision.js');
       await initEngine(engineOption(o.engine), { quiet: true });
       let held: HeldOut | undefined;
-      const recipe = { gate: gateKind === 'rr', offsets, ...(propagation ? { propagation } : {}), ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as GateRR } : {}) };
+      const recipe = { gate: gateKind === 'rr', offsets, ...(propagation ? { propagation } : {}), ...(refine ? { refine } : {}), ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as GateRR } : {}) };
       if (pick === 'held-out') {
         // with --calibrate held-out, a candidate is scored with the decision step this build fits: across DS1 folds
         // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets; always
-        // after the build's propagation
+        // with the build's propagation and refinement
         const score = (h: HeldOut): number => {
           const across = calibrate === 'held-out' ? acrossFolds(h, classes, recipe) : null;
           if (across) return across.after;
-          const p = propagation ? propagate(h.probs, h.beats, h.T, h.record, propagation) : h.probs;
-          return (calibrate === 'held-out' ? fitOffsets(p, h.labels, classes, offsets)?.after : undefined) ?? heldOutScore(p, h.labels, classes);
+          let p = propagation ? propagate(h.probs, h.beats, h.T, h.record, propagation) : h.probs;
+          const fit = calibrate === 'held-out' ? fitOffsets(p, h.labels, classes, offsets) : null;
+          if (fit) p = applyClassOffsets(p, fit.offsets);
+          return heldOutScore(refine ? propagate(p, h.beats, h.T, h.record, refine) : p, h.labels, classes);
         };
         const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
         specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
         const how = calibrate !== 'held-out' ? 'the held-out selection score'
-          : r.heldOut.folds.length >= 2 ? `the leave-one-fold-out selection score of the whole decision step (${recipe.gate ? 'S-vs-N gate, ' : ''}offsets ${Array.isArray(offsets) ? offsets.join(',') : offsets})`
+          : r.heldOut.folds.length >= 2 ? `the leave-one-fold-out selection score of the whole decision step (${propagation ? 'shape propagation, ' : ''}${recipe.gate ? 'S-vs-N gate, ' : ''}offsets ${Array.isArray(offsets) ? offsets.join(',') : offsets}${refine ? ', refinement' : ''})`
           : 'the held-out selection score with class offsets';
         selection = { method: `greedy forward selection of recipes on ${how}`, ...r.selection };
         held = r.heldOut;
@@ -170,6 +180,7 @@ export const ensembleCommand: CommandSpec = {
           console.error(`ensemble: S-vs-N gate on ${svebGate.fit.nBeats} N and ${svebGate.fit.sBeats} S held-out beats; leave one record out, S F1 ${x.before.f1.toFixed(3)} → ${x.after.f1.toFixed(3)} (Se ${(100 * x.before.se).toFixed(1)} → ${(100 * x.after.se).toFixed(1)} %, +P ${(100 * x.before.ppv).toFixed(1)} → ${(100 * x.after.ppv).toFixed(1)} %)`);
         }
         if (d.propagated !== undefined) console.error(`ensemble: shape propagation within records, held-out selection score ${d.before.toFixed(4)} → ${d.propagated.toFixed(4)}`);
+        if (d.unrefined !== undefined) console.error(`ensemble: refinement after the offsets, held-out selection score ${d.unrefined.toFixed(4)} → ${d.after.toFixed(4)}`);
         if (d.after < d.before) console.error(`ensemble: warning: this fit lowers the held-out selection score (${d.before.toFixed(4)} → ${d.after.toFixed(4)}); compare --sveb-gate none or --offsets none`);
         const across = acrossFolds(held, classes, recipe);
         if (across) console.error(`ensemble: leave one fold out (${across.folds} folds), selection score ${across.before.toFixed(4)} → ${across.after.toFixed(4)}; F1 per class ${across.f1Before.map((v) => v?.toFixed(3) ?? '–').join(' ')} → ${across.f1After.map((v) => v?.toFixed(3) ?? '–').join(' ')}`);
@@ -177,13 +188,13 @@ export const ensembleCommand: CommandSpec = {
           ...(d.classOffsets ? { classOffsets: [...d.classOffsets] } : {}),
           calibration: {
             method: 'held-out', data: held.data, beats: held.labels.filter((l) => l >= 0).length, fitted: d.offsetFit?.fitted ?? [],
-            before: d.before, after: d.after, ...(d.propagated !== undefined ? { propagated: d.propagated } : {}), ...(d.gated !== undefined ? { gated: d.gated } : {}), ...(across ? { acrossFolds: across } : {}),
+            before: d.before, after: d.after, ...(d.propagated !== undefined ? { propagated: d.propagated } : {}), ...(d.unrefined !== undefined ? { unrefined: d.unrefined } : {}), ...(d.gated !== undefined ? { gated: d.gated } : {}), ...(across ? { acrossFolds: across } : {}),
           },
         };
       }
     }
-    const version = propagation ? 4 : svebGate ? 3 : calibration?.classOffsets ? 2 : 1;
-    writeManifest(out, { format: 'ecg-edge-ensemble', version, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(svebGate ? { svebGate } : {}), ...(propagation ? { propagation } : {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
+    const version = refine ? 5 : propagation ? 4 : svebGate ? 3 : calibration?.classOffsets ? 2 : 1;
+    writeManifest(out, { format: 'ecg-edge-ensemble', version, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(svebGate ? { svebGate } : {}), ...(propagation ? { propagation } : {}), ...(refine ? { refine } : {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
     console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}), ...(svebGate ? { svebGate: { features: svebGate.features, fit: svebGate.fit } } : {}) }));
     return 0;
   },

@@ -1,10 +1,10 @@
-// What an ensemble manifest does after combining its members (propagation within records, the S-vs-N gate, then
-// class offsets), fitted on held-out predictions, and whether that fit transfers to other patients.
+// What an ensemble manifest does after combining its members (propagation within records, the S-vs-N gate, class
+// offsets, then a refinement), fitted on held-out predictions, and whether that fit transfers to other patients.
 //
 // `fitDecision` is the one procedure `ensemble build --calibrate held-out` runs: propagation (propagation.ts; label-
 // free, nothing to fit) is applied to the held-out beats first; the gate (sveb-gate.ts) is fitted on the result; the
 // offsets (calibrate.ts) are fitted on the gate's leave-one-record-out probabilities, so that no choice sees the
-// gate's own fit.
+// gate's own fit; the refinement (a second propagation, nothing to fit) is applied last.
 //
 // `acrossFolds` runs that procedure again for every cross-validation fold with that fold left out, and scores the
 // left-out fold: a check of what the fit does on patients it never saw (the situation of DS2). On DS1 it showed,
@@ -27,15 +27,18 @@ export interface DecisionRecipe {
   gateRR?: GateRR;
   /** Propagate within records before the gate (see propagation.ts). */
   propagation?: Propagation;
+  /** Propagate within records again after the offsets (see SHAPE_REFINEMENT). */
+  refine?: Propagation;
 }
 
 export interface FittedDecision extends EnsembleDecision {
   /** The offsets' fit (null without offsets). */
   offsetFit: ClassOffsetFit | null;
-  /** Score of the held-out beats: raw, after propagation, after the gate (leave one record out), after all. */
+  /** Score of the held-out beats: raw, after propagation, after the gate (leave one record out), before the refinement, after all. */
   before: number;
   propagated?: number;
   gated?: number;
+  unrefined?: number;
   after: number;
 }
 
@@ -45,14 +48,14 @@ export function fitOffsets(probs: ProbMatrix, labels: ArrayLike<number>, classes
   return fitClassOffsets(probs, labels, classes, offsets === 'all' ? {} : { only: offsets });
 }
 
-type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'rrGate' | 'record' | 'data'>;
+type Beats = Pick<HeldOut, 'probs' | 'labels' | 'rr' | 'rrFeatures' | 'rrGate' | 'record' | 'data' | 'beats' | 'T'>;
 
 /** The held-out probabilities after the recipe's propagation (as they are without one). */
-function propagated<H extends Beats & Pick<HeldOut, 'beats' | 'T'>>(h: H, recipe: DecisionRecipe): H {
+function propagated<H extends Beats>(h: H, recipe: DecisionRecipe): H {
   return recipe.propagation ? { ...h, probs: propagate(h.probs, h.beats, h.T, h.record, recipe.propagation) } : h;
 }
 
-export function fitDecision(held: Beats & Pick<HeldOut, 'beats' | 'T'>, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
+export function fitDecision(held: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
   const before = heldOutScore(held.probs, held.labels, classes);
   const h = propagated(held, recipe);
   const propagatedScore = recipe.propagation ? heldOutScore(h.probs, h.labels, classes) : undefined;
@@ -73,8 +76,13 @@ function fitAfterPropagation(h: Beats, classes: readonly string[], recipe: Decis
     gated = heldOutScore(probs, h.labels, classes);
   }
   const offsetFit = fitOffsets(probs, h.labels, classes, recipe.offsets);
-  const after = offsetFit ? heldOutScore(applyClassOffsets(probs, offsetFit.offsets), h.labels, classes) : gated ?? before;
-  return { ...(svebGate ? { svebGate } : {}), ...(offsetFit ? { classOffsets: offsetFit.offsets } : {}), offsetFit, before, ...(gated !== undefined ? { gated } : {}), after };
+  if (offsetFit) probs = applyClassOffsets(probs, offsetFit.offsets);
+  const unrefined = offsetFit ? heldOutScore(probs, h.labels, classes) : gated ?? before;
+  const after = recipe.refine ? heldOutScore(propagate(probs, h.beats, h.T, h.record, recipe.refine), h.labels, classes) : unrefined;
+  return {
+    ...(svebGate ? { svebGate } : {}), ...(offsetFit ? { classOffsets: offsetFit.offsets } : {}), ...(recipe.refine ? { refine: recipe.refine, unrefined } : {}),
+    offsetFit, before, ...(gated !== undefined ? { gated } : {}), after,
+  };
 }
 
 /** The beats `idx` of a held-out set. */
@@ -84,6 +92,7 @@ function subset(h: HeldOut, idx: number[]): Beats {
     probs: { n: idx.length, C, data: gatherRows(h.probs.data, C, idx) }, rr: gatherRows(h.rr, h.rrFeatures.length, idx), rrFeatures: h.rrFeatures,
     rrGate: gatherRows(h.rrGate, GATE_RR_FEATURE_NAMES.length, idx), data: h.data,
     labels: Int8Array.from(idx, (i) => h.labels[i]!), record: Int16Array.from(idx, (i) => h.record[i]!),
+    beats: gatherRows(h.beats, h.beats.length / h.probs.n, idx), T: h.T,
   };
 }
 
@@ -109,7 +118,7 @@ export function acrossFolds(held: HeldOut, classes: readonly string[], recipe: D
     for (let i = 0; i < h.probs.n; i++) (h.fold[i] === k ? test : train).push(i);
     const d = fitAfterPropagation(subset(h, train), classes, recipe);
     const t = subset(h, test);
-    const p = decide(t.probs, gateInput(t, d.svebGate), d);
+    const p = decide(t.probs, gateInput(t, d.svebGate), d, t);
     test.forEach((i, j) => out.set(p.data.subarray(j * C, (j + 1) * C), i * C));
   }
   const after: ProbMatrix = { ...h.probs, data: out };

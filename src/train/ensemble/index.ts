@@ -146,6 +146,8 @@ export interface CalibrationInfo {
   after: number;
   /** With propagation: the score after it, before the gate and offsets. */
   propagated?: number;
+  /** With a refinement: the score before it (after the gate and offsets); \`after\` includes it. */
+  unrefined?: number;
   /** With an S-vs-N gate: the score with the gate alone (leave one record out), before the offsets. */
   gated?: number;
   /** The same fit made without each cross-validation fold and scored on it (see decision.ts). */
@@ -156,10 +158,11 @@ export interface EnsembleManifest {
   format: 'ecg-edge-ensemble';
   /**
    * 1; 2 when the manifest holds class offsets; 3 when it holds an S-vs-N gate (with or without offsets); 4 when it
-   * propagates within records (with or without the others). A reader of a lower version would ignore them and
-   * predict differently, so it must refuse the file.
+   * propagates within records (with or without the others); 5 when it also refines its decision by a second
+   * propagation after the offsets. A reader of a lower version would ignore them and predict differently, so it must
+   * refuse the file.
    */
-  version: 1 | 2 | 3 | 4;
+  version: 1 | 2 | 3 | 4 | 5;
   protocol: string;
   method: EnsembleMethod;
   classes: string[];
@@ -171,6 +174,8 @@ export interface EnsembleManifest {
   svebGate?: SvebGate;
   /** Version 4: shape propagation within each record, applied first, before the gate (see propagation.ts). */
   propagation?: Propagation;
+  /** Version 5: a second propagation within each record, applied last, after the offsets (see propagation.ts). */
+  refine?: Propagation;
   /** How the members were chosen when `ensemble build --pick held-out` chose them (see held-out.ts). */
   selection?: { method: string; alone: { recipe: string; score: number }[]; steps: { recipe: string; score: number }[] };
   created?: string;
@@ -192,7 +197,7 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
   const bad = (what: string) => new Error(`${where}: ${what}`);
   if (!m || typeof m !== 'object') throw bad('not a JSON object');
   if (m.format !== 'ecg-edge-ensemble') throw bad(`"format" must be "ecg-edge-ensemble", got ${JSON.stringify(m.format)}`);
-  if (m.version !== 1 && m.version !== 2 && m.version !== 3 && m.version !== 4) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 to 4: update ecg-edge to read it`);
+  if (m.version !== 1 && m.version !== 2 && m.version !== 3 && m.version !== 4 && m.version !== 5) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 to 5: update ecg-edge to read it`);
   if (typeof m.protocol !== 'string') throw bad('"protocol" is missing');
   if (!ENSEMBLE_METHODS.includes(m.method as EnsembleMethod)) throw bad(`"method" must be one of ${ENSEMBLE_METHODS.join(', ')}, got ${JSON.stringify(m.method)}`);
   if (!Array.isArray(m.classes) || m.classes.length < 2) throw bad('"classes" must list the output classes');
@@ -203,20 +208,24 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
   });
   if (!m.members.some((mem) => mem.weight > 0)) throw bad('every member weight is 0');
   if (m.classOffsets !== undefined) {
-    if (m.version === 1) throw bad('"classOffsets" needs "version": 2 (or 3 with an S-vs-N gate, 4 with propagation)');
+    if (m.version === 1) throw bad('"classOffsets" needs "version": 2 (or 3 with an S-vs-N gate, 4 with propagation, 5 with refinement)');
     if (!Array.isArray(m.classOffsets) || m.classOffsets.length !== m.classes.length || !m.classOffsets.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw bad(`"classOffsets" must hold one finite number per class (${m.classes.length})`);
     }
   } else if (m.version === 2) throw bad('version 2 needs "classOffsets"');
   if (m.svebGate !== undefined) {
-    if (m.version !== 3 && m.version !== 4) throw bad('"svebGate" needs "version": 3 (4 with propagation)');
+    if (m.version !== 3 && m.version !== 4 && m.version !== 5) throw bad('"svebGate" needs "version": 3 (4 with propagation, 5 with refinement)');
     validateSvebGate(m.svebGate, where);
     if (m.classes[0] !== 'N' || m.classes[1] !== 'S') throw bad('"svebGate" needs classes N and S first');
   } else if (m.version === 3) throw bad('version 3 needs "svebGate"');
   if (m.propagation !== undefined) {
-    if (m.version !== 4) throw bad('"propagation" needs "version": 4');
+    if (m.version !== 4 && m.version !== 5) throw bad('"propagation" needs "version": 4 (5 with refinement)');
     validatePropagation(m.propagation, where);
   } else if (m.version === 4) throw bad('version 4 needs "propagation"');
+  if (m.refine !== undefined) {
+    if (m.version !== 5) throw bad('"refine" needs "version": 5');
+    validatePropagation(m.refine, where, 'refine');
+  } else if (m.version === 5) throw bad('version 5 needs "refine"');
   return m as EnsembleManifest;
 }
 
@@ -256,9 +265,13 @@ export interface ProbPredictor {
   predictProbs(beats: Float32Array, T: number, rr: Float32Array, context?: BeatContext): Promise<ProbMatrix> | ProbMatrix;
 }
 
-/** What a manifest applies after combining its members: propagation within records, the S-vs-N gate, then the class offsets. */
+/**
+ * What a manifest applies after combining its members: propagation within records, the S-vs-N gate, the class
+ * offsets, then the refinement (a second propagation within records).
+ */
 export interface EnsembleDecision {
   propagation?: Propagation;
+  refine?: Propagation;
   classOffsets?: readonly number[];
   svebGate?: SvebGate;
 }
@@ -276,16 +289,17 @@ export interface DecisionBeats {
 
 /**
  * The combined probabilities after the manifest's steps: propagation within records (needs `b`), the S-vs-N gate,
- * the offsets. `rr` = the beats' rows of the gate's RR features.
+ * the offsets, the refinement (needs `b`). `rr` = the beats' rows of the gate's RR features.
  */
 export function decide(p: ProbMatrix, rr: Float32Array, d: EnsembleDecision, b?: DecisionBeats): ProbMatrix {
-  let q = p;
-  if (d.propagation) {
+  const within = (q: ProbMatrix, cfg: Propagation): ProbMatrix => {
     if (!b?.record) throw new Error(NEEDS_RECORDS);
-    q = propagate(q, b.beats, b.T, b.record, d.propagation);
-  }
-  const gated = d.svebGate ? applySvebGate(q, rr, d.svebGate) : q;
-  return d.classOffsets ? applyClassOffsets(gated, d.classOffsets) : gated;
+    return propagate(q, b.beats, b.T, b.record, cfg);
+  };
+  let q = d.propagation ? within(p, d.propagation) : p;
+  if (d.svebGate) q = applySvebGate(q, rr, d.svebGate);
+  if (d.classOffsets) q = applyClassOffsets(q, d.classOffsets);
+  return d.refine ? within(q, d.refine) : q;
 }
 
 /** An ensemble of predictors combined with a manifest's method and weights. */
@@ -305,7 +319,7 @@ export class Ensemble implements ProbPredictor {
     if (gate?.settings && !context.gateRR) {
       throw new Error(`this ensemble's S-vs-N gate reads ${gate.features.join(', ')}: pass those rows as gateRR (rrColumns of the beats' RR and gate RR features)`);
     }
-    if (this.decision.propagation && !context.record) throw new Error(NEEDS_RECORDS); // before the members run
+    if ((this.decision.propagation || this.decision.refine) && !context.record) throw new Error(NEEDS_RECORDS); // before the members run
     const combined = combine(this.method, await this.memberProbs(beats, T, rr), this.weights);
     return decide(combined, context.gateRR ?? rr, this.decision, { beats, T, ...(context.record ? { record: context.record } : {}) });
   }

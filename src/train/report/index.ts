@@ -42,6 +42,8 @@ export interface ModelInfo {
   gate?: boolean;
   /** Ensemble scored with its manifest's propagation within records. */
   propagation?: boolean;
+  /** Ensemble scored with its manifest's refinement (a second propagation after the offsets). */
+  refine?: boolean;
   members?: string[];
 }
 
@@ -180,7 +182,7 @@ function modelRow(r: ModelResult): string {
   const m = r.metrics;
   const f1 = m.perClass.map((c) => f3(c.f1)).join(' | ');
   const auc = r.auc.map((a) => f3(a)).join(' / ');
-  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.propagation ? ', shape propagation' : ''}${i.gate ? ', S-vs-N gate' : ''}${i.offsets ? ', class offsets' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
+  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.propagation ? ', shape propagation' : ''}${i.gate ? ', S-vs-N gate' : ''}${i.offsets ? ', class offsets' : ''}${i.refine ? ', refinement' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
   return `| ${i.name} | ${desc} | ${pct(m.accuracy)} | ${f3(m.macroF1)} | ${f3(m.weightedF1)} | ${f1} | ${pct(r.ec57.sveb.se)} / ${pct(r.ec57.sveb.ppv)} / ${f3(r.ec57.sveb.f1)} | ${pct(r.ec57.veb.se)} / ${pct(r.ec57.veb.ppv)} / ${f3(r.ec57.veb.f1)} | ${auc} |`;
 }
 
@@ -261,14 +263,14 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const methods: EnsembleMethod[] = [manifest.method, ...(['top2-weighted', 'average', 'weighted-average'] as EnsembleMethod[]).filter((m) => m !== manifest.method)];
     const base = path.basename(e, '.json');
     const memberNames = memberDirs.map((d) => path.basename(d));
-    // The manifest's own prediction (with its propagation, S-vs-N gate and class offsets, when it has them), then
+    // The manifest's own prediction (with its propagation, S-vs-N gate, class offsets and refinement, when it has them), then
     // the same members without them and with the other methods, for comparison.
-    const steps = [manifest.propagation && 'propagation', manifest.svebGate && 'gate', manifest.classOffsets && 'offsets'].filter(Boolean);
+    const steps = [manifest.propagation && 'propagation', manifest.svebGate && 'gate', manifest.classOffsets && 'offsets', manifest.refine && 'refinement'].filter(Boolean);
     const decided = steps.length > 0;
     if (decided) {
       const x = inputsBySpec.get(specOf.get(memberDirs[0]!)!)!;
       const probs = decide(combine(manifest.method, members, weights), gateInput(x, manifest.svebGate), manifest, x);
-      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate), propagation: Boolean(manifest.propagation) }, probs, labels!), figures: {} });
+      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate), propagation: Boolean(manifest.propagation), refine: Boolean(manifest.refine) }, probs, labels!), figures: {} });
     }
     for (const method of methods) {
       const probs = combine(method, members, weights);
@@ -297,7 +299,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   if (ens.length) {
     lines.push('**Ensemble: Top-2-weighted vs probability averaging** (same members and validation weights):', '');
     lines.push('| ensemble | method | accuracy % | macro F1 | SVEB F1 | VEB F1 |', '|---|---|---|---|---|---|');
-    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.propagation ? ' + shape propagation' : ''}${r.info.gate ? ' + S-vs-N gate' : ''}${r.info.offsets ? ' + class offsets' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
+    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.propagation ? ' + shape propagation' : ''}${r.info.gate ? ' + S-vs-N gate' : ''}${r.info.offsets ? ' + class offsets' : ''}${r.info.refine ? ' + refinement' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
     lines.push('');
   }
   const singles = results.filter((r) => r.info.kind === 'model');
