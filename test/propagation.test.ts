@@ -73,6 +73,16 @@ describe('shape propagation', () => {
     order.forEach((i, j) => expect(Array.from(inter.data.subarray(j * 5, j * 5 + 5))).toEqual(Array.from(out.data.subarray(i * 5, i * 5 + 5))));
   });
 
+  it('reuses a neighbour graph only for the same beats, records and distance settings', () => {
+    const r = record(120, 5);
+    const m = probMatrix(r.probs);
+    const beats = Float32Array.from(r.beats), one = new Int16Array(120), two = Int16Array.from({ length: 120 }, (_, i) => (i < 60 ? 0 : 1));
+    const fresh = (rec: Int16Array, cfg: Propagation) => Array.from(propagate(m, beats.slice(), T, rec, cfg).data);
+    for (const [rec, cfg] of [[one, CFG], [two, CFG], [one, { ...CFG, alpha: 0.5 }], [one, { ...CFG, k: 3 }], [two, { ...CFG, window: 10 }]] as const) {
+      expect(Array.from(propagate(m, beats, T, rec, cfg).data)).toEqual(fresh(rec, cfg));
+    }
+  });
+
   it('names what is wrong with bad input and bad settings', () => {
     const p = probMatrix([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]);
     expect(() => propagate(p, new Float32Array(3 * T), T, new Int16Array(2), CFG)).toThrow(/96 beat values for 2 beats of 32 samples × 1 channels/);

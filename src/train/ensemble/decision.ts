@@ -59,11 +59,18 @@ export function fitDecision(held: Beats, classes: readonly string[], recipe: Dec
   const before = heldOutScore(held.probs, held.labels, classes);
   const h = propagated(held, recipe);
   const propagatedScore = recipe.propagation ? heldOutScore(h.probs, h.labels, classes) : undefined;
-  return { ...fitAfterPropagation(h, classes, recipe), ...(recipe.propagation ? { propagation: recipe.propagation } : {}), before, ...(propagatedScore !== undefined ? { propagated: propagatedScore } : {}) };
+  const d = fitGateAndOffsets(h, classes, recipe);
+  // the refinement fits nothing: it is scored on the beats the offsets were scored on
+  const refined = recipe.refine ? { refine: recipe.refine, unrefined: d.after, after: heldOutScore(propagate(d.probs, h.beats, h.T, h.record, recipe.refine), h.labels, classes) } : {};
+  const { probs: _, ...fit } = d;
+  return { ...fit, ...(recipe.propagation ? { propagation: recipe.propagation } : {}), before, ...(propagatedScore !== undefined ? { propagated: propagatedScore } : {}), ...refined };
 }
 
-/** The gate and offsets of a recipe, fitted on probabilities that are already propagated. */
-function fitAfterPropagation(h: Beats, classes: readonly string[], recipe: DecisionRecipe): FittedDecision {
+/**
+ * The gate and offsets of a recipe, fitted on probabilities that are already propagated, and the held-out
+ * probabilities they give (the gate's leave-one-record-out probabilities, offsets applied).
+ */
+function fitGateAndOffsets(h: Omit<Beats, 'beats' | 'T'>, classes: readonly string[], recipe: DecisionRecipe): FittedDecision & { probs: ProbMatrix } {
   const before = heldOutScore(h.probs, h.labels, classes);
   let probs = h.probs;
   let svebGate: SvebGate | undefined;
@@ -77,22 +84,17 @@ function fitAfterPropagation(h: Beats, classes: readonly string[], recipe: Decis
   }
   const offsetFit = fitOffsets(probs, h.labels, classes, recipe.offsets);
   if (offsetFit) probs = applyClassOffsets(probs, offsetFit.offsets);
-  const unrefined = offsetFit ? heldOutScore(probs, h.labels, classes) : gated ?? before;
-  const after = recipe.refine ? heldOutScore(propagate(probs, h.beats, h.T, h.record, recipe.refine), h.labels, classes) : unrefined;
-  return {
-    ...(svebGate ? { svebGate } : {}), ...(offsetFit ? { classOffsets: offsetFit.offsets } : {}), ...(recipe.refine ? { refine: recipe.refine, unrefined } : {}),
-    offsetFit, before, ...(gated !== undefined ? { gated } : {}), after,
-  };
+  const after = offsetFit ? heldOutScore(probs, h.labels, classes) : gated ?? before;
+  return { ...(svebGate ? { svebGate } : {}), ...(offsetFit ? { classOffsets: offsetFit.offsets } : {}), offsetFit, before, ...(gated !== undefined ? { gated } : {}), after, probs };
 }
 
-/** The beats `idx` of a held-out set. */
-function subset(h: HeldOut, idx: number[]): Beats {
+/** The beats `idx` of a held-out set (without their beat inputs: the gate and offsets do not read them). */
+function subset(h: HeldOut, idx: number[]): Omit<Beats, 'beats' | 'T'> {
   const C = h.probs.C;
   return {
     probs: { n: idx.length, C, data: gatherRows(h.probs.data, C, idx) }, rr: gatherRows(h.rr, h.rrFeatures.length, idx), rrFeatures: h.rrFeatures,
     rrGate: gatherRows(h.rrGate, GATE_RR_FEATURE_NAMES.length, idx), data: h.data,
     labels: Int8Array.from(idx, (i) => h.labels[i]!), record: Int16Array.from(idx, (i) => h.record[i]!),
-    beats: gatherRows(h.beats, h.beats.length / h.probs.n, idx), T: h.T,
   };
 }
 
@@ -109,18 +111,20 @@ export interface AcrossFolds {
 /** Leave one fold out: the decision fitted on the other folds, applied to the left-out fold (null if < 2 folds). */
 export function acrossFolds(held: HeldOut, classes: readonly string[], recipe: DecisionRecipe): AcrossFolds | null {
   if (held.folds.length < 2) return null;
-  // propagation stays within records, and so within folds: applying it to all beats at once is the same
+  // propagation and refinement stay within records, and so within folds: applying them to all beats at once is the
+  // same (and lets every fold, and every candidate of a pick, share one neighbour graph)
   const h = propagated(held, recipe);
   const out = new Float32Array(h.probs.data.length);
   const C = h.probs.C;
   for (let k = 0; k < h.folds.length; k++) {
     const train: number[] = [], test: number[] = [];
     for (let i = 0; i < h.probs.n; i++) (h.fold[i] === k ? test : train).push(i);
-    const d = fitAfterPropagation(subset(h, train), classes, recipe);
+    const { svebGate, classOffsets } = fitGateAndOffsets(subset(h, train), classes, recipe);
     const t = subset(h, test);
-    const p = decide(t.probs, gateInput(t, d.svebGate), d, t);
+    const p = decide(t.probs, gateInput(t, svebGate), { ...(svebGate ? { svebGate } : {}), ...(classOffsets ? { classOffsets } : {}) });
     test.forEach((i, j) => out.set(p.data.subarray(j * C, (j + 1) * C), i * C));
   }
-  const after: ProbMatrix = { ...h.probs, data: out };
+  const decided: ProbMatrix = { ...h.probs, data: out };
+  const after = recipe.refine ? propagate(decided, h.beats, h.T, h.record, recipe.refine) : decided;
   return { folds: h.folds.length, before: heldOutScore(held.probs, h.labels, classes), after: heldOutScore(after, h.labels, classes), f1Before: heldOutF1(held.probs, h.labels, classes), f1After: heldOutF1(after, h.labels, classes) };
 }

@@ -112,6 +112,47 @@ function neighbours(X: Float32Array, D: number, m: number, k: number, window: nu
   return nb;
 }
 
+/** The neighbour graph of one record: its beats (indices into the batch) and each one's kk nearest (indices into idx). */
+interface RecordGraph {
+  idx: number[];
+  kk: number;
+  nb: Int32Array;
+}
+
+/**
+ * Neighbour graphs already built, per beats array: the graph depends only on the beats, their records and the
+ * distance settings (not on alpha or iterations), so a propagation and a refinement of the same beats, or the
+ * candidates of `ensemble build --pick` (the same held-out beats, other probabilities), share one. Keyed by the
+ * arrays themselves: beats and records are never modified once built.
+ */
+const graphCache = new WeakMap<Float32Array, { record: ArrayLike<number>; key: string; graphs: RecordGraph[] }[]>();
+
+function recordGraphs(beats: Float32Array, T: number, record: ArrayLike<number>, cfg: Propagation): RecordGraph[] {
+  const key = JSON.stringify([T, cfg.k, cfg.window, cfg.stride, cfg.channelWeights]);
+  const entries = graphCache.get(beats) ?? [];
+  const hit = entries.find((e) => e.record === record && e.key === key);
+  if (hit) return hit.graphs;
+  const channels = cfg.channelWeights.length;
+  const byRecord = new Map<number, number[]>();
+  for (let i = 0; i < record.length; i++) {
+    const r = record[i]!;
+    const list = byRecord.get(r);
+    if (list) list.push(i);
+    else byRecord.set(r, [i]);
+  }
+  const graphs: RecordGraph[] = [];
+  for (const idx of byRecord.values()) {
+    const m = idx.length;
+    if (m < 2) continue;
+    const { X, D } = shapeFeatures(beats, T, channels, idx, cfg);
+    const kk = Math.min(cfg.k, m - 1);
+    graphs.push({ idx, kk, nb: neighbours(X, D, m, kk, cfg.window) });
+  }
+  entries.push({ record, key, graphs });
+  graphCache.set(beats, entries);
+  return graphs;
+}
+
 /**
  * Propagates `p` within each record: `record[i]` names beat i's record (beats of a record in time order), `beats`
  * holds the beats' model inputs (T samples × channels each, row-major, as the members read them).
@@ -121,20 +162,9 @@ export function propagate(p: ProbMatrix, beats: Float32Array, T: number, record:
   const channels = cfg.channelWeights.length;
   if (beats.length !== n * T * channels) throw new Error(`propagate: ${beats.length} beat values for ${n} beats of ${T} samples × ${channels} channels (the propagation's channelWeights); the beats must be the members' inputs`);
   if (record.length !== n) throw new Error(`propagate: ${record.length} record indices for ${n} beats`);
-  const byRecord = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const r = record[i]!;
-    const list = byRecord.get(r);
-    if (list) list.push(i);
-    else byRecord.set(r, [i]);
-  }
   const out = new Float32Array(p.data);
-  for (const idx of byRecord.values()) {
+  for (const { idx, kk, nb } of recordGraphs(beats, T, record, cfg)) {
     const m = idx.length;
-    if (m < 2) continue;
-    const { X, D } = shapeFeatures(beats, T, channels, idx, cfg);
-    const kk = Math.min(cfg.k, m - 1);
-    const nb = neighbours(X, D, m, kk, cfg.window);
     const p0 = new Float32Array(m * C);
     idx.forEach((i, a) => p0.set(p.data.subarray(i * C, (i + 1) * C), a * C));
     let cur = p0.slice(), next = new Float32Array(m * C);
