@@ -39,7 +39,7 @@ function rows(protocol, sub = '') {
     const folds = man.members.every((x) => /-fold\d+$/.test(x.model));
     const who = man.members.length > 4 && folds ? `${man.members.length} DS1-fold models ${[...new Set(man.members.map((x) => path.basename(x.model).replace(/-fold\d+$/, '')))].join(', ')}` : man.members.map((x) => x.model).join(' + ');
     const offs = man.classOffsets ? ` + offsets ${man.classes.filter((_, i) => man.classOffsets[i] !== 0).map((k) => k).join(',') || 'none'}` : '';
-    out.push({ name: `${f.replace(/\.json$/, '')} (${man.method}${man.propagation ? ' + shape propagation' : ''}${man.svebGate ? ' + S-vs-N gate' : ''}${offs}, ${who})`, m: null, t: read(rep) });
+    out.push({ name: `${f.replace(/\.json$/, '')} (${man.method}${man.propagation ? ' + shape propagation' : ''}${man.svebGate ? ' + S-vs-N gate' : ''}${offs}${man.refine ? ' + refinement' : ''}, ${who})`, m: null, t: read(rep) });
   }
   return out;
 }
@@ -138,8 +138,8 @@ if (existsSync(cvDir)) {
     const c = man.calibration;
     const offsets = man.classOffsets ? `per-class offsets (log scale) ${man.classes.map((k, i) => `${k} ${man.classOffsets[i].toFixed(2)}`).join(', ')} (classes fitted: ${c.fitted.join(', ') || 'none'})` : 'no class offsets';
     lines.push('', `The default inter-patient ensemble (\`models/inter-patient/ensemble.json\`, ${man.method} of the ${man.members.length} fold models) adds`,
-      `${man.propagation ? `shape propagation within each record (k ${man.propagation.k}, alpha ${man.propagation.alpha}; docs/TRAINING.md, "Shape propagation within records"), then ` : ''}${man.svebGate ? `the S-vs-N gate on ${gateFeaturesText(man.svebGate.features)} (docs/TRAINING.md, "The S-vs-N gate"), then ` : ''}${offsets}, fitted on ${c.beats} beats, ${c.data}.`,
-      `Selection score (macro F1 over classes with ≥ 20 beats) out of fold: ${f3(c.before)} as the members predict${c.propagated !== undefined ? `, ${f3(c.propagated)} after propagation` : ''}${c.gated !== undefined ? `, ${f3(c.gated)} with the gate (each record gated by a gate fitted without it)` : ''}, ${f3(c.after)} with ${man.svebGate ? 'gate and offsets' : 'the offsets'}.`);
+      `${man.propagation ? `shape propagation within each record (k ${man.propagation.k}, alpha ${man.propagation.alpha}; docs/TRAINING.md, "Shape propagation within records"), then ` : ''}${man.svebGate ? `the S-vs-N gate on ${gateFeaturesText(man.svebGate.features)} (docs/TRAINING.md, "The S-vs-N gate"), then ` : ''}${offsets}${man.refine ? `, then the refinement (propagation again, alpha ${man.refine.alpha}; docs/TRAINING.md, "Refinement after the gate")` : ''}, fitted on ${c.beats} beats, ${c.data}.`,
+      `Selection score (macro F1 over classes with ≥ 20 beats) out of fold: ${f3(c.before)} as the members predict${c.propagated !== undefined ? `, ${f3(c.propagated)} after propagation` : ''}${c.gated !== undefined ? `, ${f3(c.gated)} with the gate (each record gated by a gate fitted without it)` : ''}, ${c.unrefined !== undefined ? `${f3(c.unrefined)} with ${man.svebGate ? 'gate and offsets' : 'the offsets'}, ${f3(c.after)} after the refinement` : `${f3(c.after)} with ${man.svebGate ? 'gate and offsets' : 'the offsets'}`}.`);
     if (c.acrossFolds) {
       const a = c.acrossFolds;
       lines.push(`The same fit made without each fold and scored on it (leave one fold out): ${f3(a.before)} → ${f3(a.after)}; F1 N/S/V/F ${a.f1Before.slice(0, 4).map(f3).join(' / ')} → ${a.f1After.slice(0, 4).map(f3).join(' / ')}.`);

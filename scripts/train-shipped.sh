@@ -146,11 +146,15 @@ if [[ $step == finish || $step == all ]]; then
       # the one with the best leave-one-fold-out score on DS1 (node scripts/calibration-transfer.mjs); the gate
       # reads the median RR features and the record's irregularity, which scored better than the members' own
       # RR features across DS1 folds (scripts/sveb-evidence.mjs); before the gate, shape propagation within each
-      # record (session 8; scripts/propagation-evidence.mjs)
-      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --propagate shape --out "models/$proto/ensemble.json"
+      # record (session 8; scripts/propagation-evidence.mjs); after the offsets, the refinement (session 9; the same
+      # script, --only refine)
+      $CLI ensemble build --protocol "$proto" --members "${cv%,}" --method average --pick held-out --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --propagate shape --refine shape --out "models/$proto/ensemble.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble.json" --json > "models/$proto/ensemble-test-report.json"
       members_of() { node -e 'const m=require("./models/'"$proto"'/'"$1"'");console.log(m.members.map(x=>"models/'"$proto"'/"+x.model).join(","))'; }
-      # the default's members without propagation (the rest of the step refitted), to tell the two changes apart
+      # the default's members without the refinement, and without propagation or refinement (the rest of the step
+      # refitted), to tell the changes apart
+      $CLI ensemble build --protocol "$proto" --members "$(members_of ensemble.json)" --method average --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --propagate shape --out "models/$proto/ensemble-no-refine.json"
+      $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-no-refine.json" --json > "models/$proto/ensemble-no-refine-test-report.json"
       $CLI ensemble build --protocol "$proto" --members "$(members_of ensemble.json)" --method average --calibrate held-out --sveb-gate rr --gate-rr median+irregularity --offsets S,V --out "models/$proto/ensemble-no-propagation.json"
       $CLI eval classify --protocol "$proto" --model "models/$proto/ensemble-no-propagation.json" --json > "models/$proto/ensemble-no-propagation-test-report.json"
       # the session-7 default: the same build on the session-7 pool without propagation (its pick: cnn-lstm-focal alone)

@@ -151,9 +151,11 @@ describe.skipIf(!DATA)('shape propagation on MIT-BIH (needs ECG_EDGE_DATA)', () 
     const before = wrong(argmaxRows(p)), after = wrong(argmaxRows(propagate(p, beats, spec.length, set.rec, SHAPE_PROPAGATION)));
     expect(before).toBeGreaterThan(20);
     expect(after).toBeLessThan(before / 2);
-    // the shipped inter-patient default propagates with this setting
+    // the shipped inter-patient default propagates with this setting, and refines with the shipped refinement
     const { readManifest } = await import('../src/train/ensemble/index.js');
-    expect(readManifest(path.join(root, 'models', 'inter-patient', 'ensemble.json')).manifest.propagation).toEqual(SHAPE_PROPAGATION);
+    const shipped = readManifest(path.join(root, 'models', 'inter-patient', 'ensemble.json')).manifest;
+    expect(shipped.propagation).toEqual(SHAPE_PROPAGATION);
+    expect(shipped.refine).toEqual(SHAPE_REFINEMENT);
   }, 180_000);
 
   it('ensemble build --propagate shape --refine shape writes a version-5 manifest: gate fitted on propagated beats, refinement scored last', async () => {
