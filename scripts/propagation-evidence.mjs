@@ -14,7 +14,9 @@
 //    some values of alpha), which is how the intra-patient default was left without it;
 //  - refine: the refinement (`--refine shape`, a second propagation after the offsets) on the session-8 default's
 //    recipes (cnn-lstm-focal + cnn-lstm, their fold models averaged) with the shipped propagation, gate and offsets:
-//    without it, with the shipped setting (SHAPE_REFINEMENT) and with its alpha and k changed in turn.
+//    without it, with the shipped setting (SHAPE_REFINEMENT) and with its alpha and k changed in turn; and per DS1
+//    record with at least 30 S beats, S Se / +P / F1 out of fold as the members predict, with propagation alone, with
+//    the default's decision step without and with the refinement (where the pooled S F1 comes from).
 // Usage: ECG_EDGE_DATA=… node scripts/propagation-evidence.mjs [recipe, default cnn-lstm-focal] [--only refine] [--write]
 //        (build first: npx tsc -p tsconfig.json; ~25 min, --only refine ~8 min). --write also updates the
 //        propagation-evidence and refine-evidence sections of docs/RESULTS.md.
@@ -24,8 +26,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const { heldOutProbs } = await dist('train/ensemble/held-out.js');
-const { acrossFolds } = await dist('train/ensemble/decision.js');
-const { SHAPE_PROPAGATION, SHAPE_REFINEMENT } = await dist('train/ensemble/propagation.js');
+const { acrossFolds, outOfFold } = await dist('train/ensemble/decision.js');
+const { propagate, SHAPE_PROPAGATION, SHAPE_REFINEMENT } = await dist('train/ensemble/propagation.js');
+const { argmaxRows } = await dist('train/ensemble/index.js');
 const { initEngine } = await dist('train/engine.js');
 const { dataDir } = await dist('wfdb/index.js');
 const { writeSection } = await dist('train/report/section.js');
@@ -61,8 +64,36 @@ const refineRows = [
   ...[0.3, 0.7, 0.9].map((alpha) => run(refineHeld, `alpha ${alpha}`, DEFAULT_DECISION, SHAPE_PROPAGATION, { ...R, alpha })),
   ...[5, 20].map((k) => run(refineHeld, `k ${k}`, DEFAULT_DECISION, SHAPE_PROPAGATION, { ...R, k })),
 ];
+// S per DS1 record (records with ≥ 30 S beats), out of fold, for each step of the decision
+const sVariants = [
+  ['members', refineHeld.probs],
+  ['propagation alone', propagate(refineHeld.probs, refineHeld.beats, refineHeld.T, refineHeld.record, SHAPE_PROPAGATION)],
+  ['+ gate + offsets', outOfFold(refineHeld, classes, { ...DEFAULT_DECISION, propagation: SHAPE_PROPAGATION })],
+  ['+ refinement', outOfFold(refineHeld, classes, { ...DEFAULT_DECISION, propagation: SHAPE_PROPAGATION, refine: R })],
+].map(([label, p]) => [label, argmaxRows(p)]);
+const sRecords = refineHeld.records.map((name, r) => {
+  let s = 0;
+  for (let i = 0; i < refineHeld.labels.length; i++) if (refineHeld.record[i] === r && refineHeld.labels[i] === 1) s++;
+  return { name, r, s };
+}).filter((x) => x.s >= 30).sort((a, b) => b.s - a.s);
+const sPerRecord = sRecords.map(({ name, r, s }) => ({
+  record: name, sBeats: s,
+  steps: sVariants.map(([label, pred]) => {
+    let tp = 0, fp = 0;
+    for (let i = 0; i < pred.length; i++) {
+      if (refineHeld.record[i] !== r || refineHeld.labels[i] < 0 || pred[i] !== 1) continue;
+      if (refineHeld.labels[i] === 1) tp++;
+      else fp++;
+    }
+    return { label, se: tp / s, ppv: tp + fp ? tp / (tp + fp) : null, f1: (2 * tp) / (2 * tp + fp + (s - tp)) };
+  }),
+}));
+const sMean = sVariants.map((_, k) => sPerRecord.reduce((a, x) => a + x.steps[k].f1, 0) / sPerRecord.length);
+console.error(`S F1 per record (${sRecords.map((x) => x.name).join(', ')}), mean: ${sVariants.map(([label], k) => `${label} ${sMean[k].toFixed(3)}`).join(', ')}`);
+
 if (args.includes('--write')) {
   const row = (r) => `| ${r.label} | ${f4(r.score)} | ${r.f1.map(f3).join(' | ')} |`;
+  const pc = (x) => (x === null ? '–' : (100 * x).toFixed(1));
   writeSection(resultsFile, 'refine-evidence', [
     '## Refinement after the offsets: leave one DS1 fold out',
     '',
@@ -74,11 +105,19 @@ if (args.includes('--write')) {
     '| refinement | selection score | F1 N | F1 S | F1 V | F1 F |',
     '|---|---|---|---|---|---|',
     ...refineRows.map(row),
+    '',
+    `Where the S beats are: DS1's held-out S beats by record (records with ≥ 30), S Se / +P (%) / F1 out of fold after each step of the default's`,
+    'decision. The pooled S F1 above counts beats, so record 209 weighs as much as the next three; the last row weighs each record alike.',
+    '',
+    `| record | S beats | ${sVariants.map(([label]) => label).join(' | ')} |`,
+    `|---|---|${'---|'.repeat(sVariants.length)}`,
+    ...sPerRecord.map((x) => `| ${x.record} | ${x.sBeats} | ${x.steps.map((t) => `${pc(t.se)} / ${pc(t.ppv)} / ${f3(t.f1)}`).join(' | ')} |`),
+    `| mean S F1 over these records | | ${sMean.map(f3).join(' | ')} |`,
   ].join('\n'));
   console.error(`wrote the refine-evidence section of ${resultsFile}`);
 }
 if (only === 'refine') {
-  console.log(JSON.stringify({ refine: { recipes: REFINE_RECIPES, data: refineHeld.data, shipped: R, rows: refineRows } }, null, 2));
+  console.log(JSON.stringify({ refine: { recipes: REFINE_RECIPES, data: refineHeld.data, shipped: R, rows: refineRows, sPerRecord } }, null, 2));
   process.exit(0);
 }
 
@@ -106,8 +145,6 @@ const decisions = [
 ];
 const decisionRows = decisions.map(([label, d]) => ({ label, none: label.endsWith('(the default)') ? settings[0] : run(held, `${label}, no propagation`, d, null), shape: label.endsWith('(the default)') ? settings[1] : run(held, `${label}, shipped propagation`, d, S) }));
 
-const { propagate } = await dist('train/ensemble/propagation.js');
-const { argmaxRows } = await dist('train/ensemble/index.js');
 const { heldOutScore } = await dist('train/ensemble/calibrate.js');
 const raw = argmaxRows(held.probs), prop = argmaxRows(propagate(held.probs, held.beats, held.T, held.record, S));
 const perRecord = held.records.map((name, r) => {
@@ -131,7 +168,7 @@ const intraPatient = [{ label: 'none', score: heldOutScore(intra.probs, intra.la
   score: heldOutScore(propagate(intra.probs, intra.beats, intra.T, intra.record, { ...S, alpha }), intra.labels, classes),
 }))];
 console.error(`intra-patient validation: ${intraPatient.map((r) => `${r.label} ${r.score.toFixed(4)}`).join(', ')}`);
-console.log(JSON.stringify({ recipe, data: held.data, shipped: S, settings, decisions: decisionRows, perRecord, intraPatient: { data: intra.data, rows: intraPatient }, refine: { recipes: REFINE_RECIPES, data: refineHeld.data, shipped: R, rows: refineRows } }, null, 2));
+console.log(JSON.stringify({ recipe, data: held.data, shipped: S, settings, decisions: decisionRows, perRecord, intraPatient: { data: intra.data, rows: intraPatient }, refine: { recipes: REFINE_RECIPES, data: refineHeld.data, shipped: R, rows: refineRows, sPerRecord } }, null, 2));
 
 if (args.includes('--write')) {
   const row = (r) => `| ${r.label} | ${f4(r.score)} | ${r.f1.map(f3).join(' | ')} |`;

@@ -110,6 +110,13 @@ export interface AcrossFolds {
 
 /** Leave one fold out: the decision fitted on the other folds, applied to the left-out fold (null if < 2 folds). */
 export function acrossFolds(held: HeldOut, classes: readonly string[], recipe: DecisionRecipe): AcrossFolds | null {
+  const after = outOfFold(held, classes, recipe);
+  if (!after) return null;
+  return { folds: held.folds.length, before: heldOutScore(held.probs, held.labels, classes), after: heldOutScore(after, held.labels, classes), f1Before: heldOutF1(held.probs, held.labels, classes), f1After: heldOutF1(after, held.labels, classes) };
+}
+
+/** The held-out probabilities after the decision, each fold's fitted without it (as acrossFolds scores them; null if < 2 folds). */
+export function outOfFold(held: HeldOut, classes: readonly string[], recipe: DecisionRecipe): ProbMatrix | null {
   if (held.folds.length < 2) return null;
   // propagation and refinement stay within records, and so within folds: applying them to all beats at once is the
   // same (and lets every fold, and every candidate of a pick, share one neighbour graph)
@@ -125,6 +132,5 @@ export function acrossFolds(held: HeldOut, classes: readonly string[], recipe: D
     test.forEach((i, j) => out.set(p.data.subarray(j * C, (j + 1) * C), i * C));
   }
   const decided: ProbMatrix = { ...h.probs, data: out };
-  const after = recipe.refine ? propagate(decided, h.beats, h.T, h.record, recipe.refine) : decided;
-  return { folds: h.folds.length, before: heldOutScore(held.probs, h.labels, classes), after: heldOutScore(after, h.labels, classes), f1Before: heldOutF1(held.probs, h.labels, classes), f1After: heldOutF1(after, h.labels, classes) };
+  return recipe.refine ? propagate(decided, h.beats, h.T, h.record, recipe.refine) : decided;
 }
