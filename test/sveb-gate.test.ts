@@ -186,6 +186,12 @@ describe('fitting the decision, and leaving one fold out', () => {
     expect(x.f1After[1]).toBe(1); // every fold's S beats found by a gate fitted on the other three folds
     expect(x.after).toBeGreaterThan(x.before);
     expect(acrossFolds(heldOut(1), CLASSES, { gate: true, offsets: 'none' })).toBeNull();
+    // outOfFold gives the probabilities acrossFolds scores: every S beat called S out of fold
+    const { outOfFold } = await import('../src/train/ensemble/decision.js');
+    const oof = outOfFold(h, CLASSES, { gate: true, offsets: 'none' })!;
+    const pred = argmaxRows(oof);
+    expect(Array.from(h.labels).every((y, i) => y !== 1 || pred[i] === 1)).toBe(true);
+    expect(outOfFold(heldOut(1), CLASSES, { gate: true, offsets: 'none' })).toBeNull();
     // with gateRR 'median' the gate reads the median columns by name: the same values here, so the same fit
     const med = fitDecision(h, CLASSES, { gate: true, offsets: ['S'], gateRR: 'median' });
     expect(med.svebGate!.features.slice(0, 2)).toEqual(['pre/recordMedian', 'post/recordMedian']);
