@@ -28,7 +28,8 @@ const dist = (p) => import(path.join(root, 'dist', p));
 const { heldOutProbs } = await dist('train/ensemble/held-out.js');
 const { acrossFolds, outOfFold } = await dist('train/ensemble/decision.js');
 const { propagate, SHAPE_PROPAGATION, SHAPE_REFINEMENT } = await dist('train/ensemble/propagation.js');
-const { argmaxRows } = await dist('train/ensemble/index.js');
+const { argmaxRows, gatherRows } = await dist('train/ensemble/index.js');
+const { heldOutMetrics, heldOutScore } = await dist('train/ensemble/calibrate.js');
 const { initEngine } = await dist('train/engine.js');
 const { dataDir } = await dist('wfdb/index.js');
 const { writeSection } = await dist('train/report/section.js');
@@ -70,26 +71,19 @@ const sVariants = [
   ['propagation alone', propagate(refineHeld.probs, refineHeld.beats, refineHeld.T, refineHeld.record, SHAPE_PROPAGATION)],
   ['+ gate + offsets', outOfFold(refineHeld, classes, { ...DEFAULT_DECISION, propagation: SHAPE_PROPAGATION })],
   ['+ refinement', outOfFold(refineHeld, classes, { ...DEFAULT_DECISION, propagation: SHAPE_PROPAGATION, refine: R })],
-].map(([label, p]) => [label, argmaxRows(p)]);
-const sRecords = refineHeld.records.map((name, r) => {
-  let s = 0;
-  for (let i = 0; i < refineHeld.labels.length; i++) if (refineHeld.record[i] === r && refineHeld.labels[i] === 1) s++;
-  return { name, r, s };
-}).filter((x) => x.s >= 30).sort((a, b) => b.s - a.s);
-const sPerRecord = sRecords.map(({ name, r, s }) => ({
-  record: name, sBeats: s,
-  steps: sVariants.map(([label, pred]) => {
-    let tp = 0, fp = 0;
-    for (let i = 0; i < pred.length; i++) {
-      if (refineHeld.record[i] !== r || refineHeld.labels[i] < 0 || pred[i] !== 1) continue;
-      if (refineHeld.labels[i] === 1) tp++;
-      else fp++;
-    }
-    return { label, se: tp / s, ppv: tp + fp ? tp / (tp + fp) : null, f1: (2 * tp) / (2 * tp + fp + (s - tp)) };
-  }),
-}));
+];
+const sPerRecord = refineHeld.records.map((name, r) => {
+  const idx = [];
+  for (let i = 0; i < refineHeld.labels.length; i++) if (refineHeld.record[i] === r) idx.push(i);
+  const labels = Int8Array.from(idx, (i) => refineHeld.labels[i]);
+  const steps = sVariants.map(([label, p]) => {
+    const c = heldOutMetrics({ n: idx.length, C: p.C, data: gatherRows(p.data, p.C, idx) }, labels, classes).perClass[1];
+    return { label, support: c.support, se: c.se, ppv: c.ppv, f1: c.f1 ?? 0 };
+  });
+  return { record: name, sBeats: steps[0].support, steps };
+}).filter((x) => x.sBeats >= 30).sort((a, b) => b.sBeats - a.sBeats);
 const sMean = sVariants.map((_, k) => sPerRecord.reduce((a, x) => a + x.steps[k].f1, 0) / sPerRecord.length);
-console.error(`S F1 per record (${sRecords.map((x) => x.name).join(', ')}), mean: ${sVariants.map(([label], k) => `${label} ${sMean[k].toFixed(3)}`).join(', ')}`);
+console.error(`S F1 per record (${sPerRecord.map((x) => x.record).join(', ')}), mean: ${sVariants.map(([label], k) => `${label} ${sMean[k].toFixed(3)}`).join(', ')}`);
 
 if (args.includes('--write')) {
   const row = (r) => `| ${r.label} | ${f4(r.score)} | ${r.f1.map(f3).join(' | ')} |`;
@@ -145,7 +139,6 @@ const decisions = [
 ];
 const decisionRows = decisions.map(([label, d]) => ({ label, none: label.endsWith('(the default)') ? settings[0] : run(held, `${label}, no propagation`, d, null), shape: label.endsWith('(the default)') ? settings[1] : run(held, `${label}, shipped propagation`, d, S) }));
 
-const { heldOutScore } = await dist('train/ensemble/calibrate.js');
 const raw = argmaxRows(held.probs), prop = argmaxRows(propagate(held.probs, held.beats, held.T, held.record, S));
 const perRecord = held.records.map((name, r) => {
   let before = 0, after = 0, beats = 0;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { propagate, validatePropagation, SHAPE_PROPAGATION, SHAPE_REFINEMENT, type Propagation } from '../src/train/ensemble/propagation.js';
 import { applyClassOffsets } from '../src/train/ensemble/calibrate.js';
-import { Ensemble, argmaxRows, decide, probMatrix, validateManifest } from '../src/train/ensemble/index.js';
+import { Ensemble, argmaxRows, decide, manifestVersion, probMatrix, validateManifest } from '../src/train/ensemble/index.js';
 import { rng } from '../src/util/random.js';
 import { cli, root } from './cli-helpers.js';
 
@@ -128,6 +128,11 @@ describe('shape propagation', () => {
     expect(() => validateManifest({ ...base, version: 5, propagation: SHAPE_PROPAGATION })).toThrow(/version 5 needs "refine"/);
     expect(() => validateManifest({ ...base, version: 5, refine: { ...SHAPE_REFINEMENT, k: 0 } })).toThrow(/"refine" k must be an integer ≥ 1/);
     expect(() => validateManifest({ ...base, version: 6 })).toThrow(/reads versions 1 to 5/);
+    // a build writes the version of the latest step it holds
+    expect(manifestVersion({})).toBe(1);
+    expect(manifestVersion({ classOffsets })).toBe(2);
+    expect(manifestVersion({ classOffsets, propagation: SHAPE_PROPAGATION })).toBe(4);
+    expect(manifestVersion({ refine: SHAPE_REFINEMENT })).toBe(5);
   });
 });
 

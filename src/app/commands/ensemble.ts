@@ -79,7 +79,7 @@ export const ensembleCommand: CommandSpec = {
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const { ENSEMBLE_METHODS, writeManifest } = await import('../../train/ensemble/index.js');
+    const { ENSEMBLE_METHODS, manifestVersion, writeManifest } = await import('../../train/ensemble/index.js');
     const { discoverModels } = await import('../../train/report/index.js');
     const method = (o.method ?? 'top2-weighted') as (typeof ENSEMBLE_METHODS)[number];
     if (!ENSEMBLE_METHODS.includes(method)) throw new CliError(`unknown --method '${method}': choose one of ${ENSEMBLE_METHODS.join(', ')}`);
@@ -107,7 +107,7 @@ export const ensembleCommand: CommandSpec = {
     if (propagateArg !== 'none' && propagateArg !== 'shape') throw new CliError(`unknown --propagate '${propagateArg}': choose none or shape`);
     const refineArg = o.refine ?? 'none';
     if (refineArg !== 'none' && refineArg !== 'shape') throw new CliError(`unknown --refine '${refineArg}': choose none or shape`);
-    const { propagate, SHAPE_PROPAGATION, SHAPE_REFINEMENT } = await import('../../train/ensemble/propagation.js');
+    const { SHAPE_PROPAGATION, SHAPE_REFINEMENT } = await import('../../train/ensemble/propagation.js');
     const propagation = propagateArg === 'shape' ? SHAPE_PROPAGATION : undefined;
     const refine = refineArg === 'shape' ? SHAPE_REFINEMENT : undefined;
     const offsetsArg = o.offsets ?? 'all';
@@ -145,22 +145,17 @@ export const ensembleCommand: CommandSpec = {
       const db = mitdbOption(o.db);
       const { initEngine } = await import('../../train/engine.js');
       const { heldOutProbs, pickRecipes, recipeOf } = await import('../../train/ensemble/held-out.js');
-      const { applyClassOffsets, heldOutScore } = await import('../../train/ensemble/calibrate.js');
-      const { fitDecision, fitOffsets, acrossFolds } = await import('../../train/ensemble/decision.js');
+      const { fitDecision, acrossFolds } = await import('../../train/ensemble/decision.js');
       await initEngine(engineOption(o.engine), { quiet: true });
       let held: HeldOut | undefined;
       const recipe = { gate: gateKind === 'rr', offsets, ...(propagation ? { propagation } : {}), ...(refine ? { refine } : {}), ...(gateL2 !== undefined ? { gateL2 } : {}), ...(gateRR !== undefined ? { gateRR: gateRR as GateRR } : {}) };
       if (pick === 'held-out') {
         // with --calibrate held-out, a candidate is scored with the decision step this build fits: across DS1 folds
-        // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets; always
-        // with the build's propagation and refinement
+        // (fitted on three, scored on the fourth) when the members are fold models, else with its offsets (no gate);
+        // always with the build's propagation and refinement
         const score = (h: HeldOut): number => {
           const across = calibrate === 'held-out' ? acrossFolds(h, classes, recipe) : null;
-          if (across) return across.after;
-          let p = propagation ? propagate(h.probs, h.beats, h.T, h.record, propagation) : h.probs;
-          const fit = calibrate === 'held-out' ? fitOffsets(p, h.labels, classes, offsets) : null;
-          if (fit) p = applyClassOffsets(p, fit.offsets);
-          return heldOutScore(refine ? propagate(p, h.beats, h.T, h.record, refine) : p, h.labels, classes);
+          return across ? across.after : fitDecision(h, classes, { ...recipe, gate: false, offsets: calibrate === 'held-out' ? offsets : 'none' }).after;
         };
         const r = await pickRecipes(specs.map((s) => path.resolve(base, s.model)), proto, db, score);
         specs = specs.filter((s) => r.recipes.has(recipeOf(s.model)));
@@ -193,7 +188,7 @@ export const ensembleCommand: CommandSpec = {
         };
       }
     }
-    const version = refine ? 5 : propagation ? 4 : svebGate ? 3 : calibration?.classOffsets ? 2 : 1;
+    const version = manifestVersion({ classOffsets: calibration?.classOffsets, svebGate, propagation, refine });
     writeManifest(out, { format: 'ecg-edge-ensemble', version, protocol, method, classes, members: specs, ...(calibration ?? {}), ...(svebGate ? { svebGate } : {}), ...(propagation ? { propagation } : {}), ...(refine ? { refine } : {}), ...(selection ? { selection } : {}), created: new Date().toISOString() });
     console.log(JSON.stringify({ out, method, members: specs.map((s) => ({ model: s.model, weight: s.weight })), ...(calibration ?? {}), ...(svebGate ? { svebGate: { features: svebGate.features, fit: svebGate.fit } } : {}) }));
     return 0;

@@ -192,12 +192,20 @@ export function isEnsembleManifest(p: string): boolean {
   }
 }
 
+/**
+ * The steps a manifest version added, in order: each field and the version that added it. A manifest of version v
+ * may hold the steps of versions ≤ v and must hold the step of v itself.
+ */
+const VERSIONED_STEPS = [['classOffsets', 2], ['svebGate', 3], ['propagation', 4], ['refine', 5]] as const;
+type VersionedStep = (typeof VERSIONED_STEPS)[number][0];
+const LATEST_VERSION = VERSIONED_STEPS[VERSIONED_STEPS.length - 1]![1];
+
 export function validateManifest(j: unknown, where = 'ensemble manifest'): EnsembleManifest {
   const m = j as Partial<EnsembleManifest> | null;
   const bad = (what: string) => new Error(`${where}: ${what}`);
   if (!m || typeof m !== 'object') throw bad('not a JSON object');
   if (m.format !== 'ecg-edge-ensemble') throw bad(`"format" must be "ecg-edge-ensemble", got ${JSON.stringify(m.format)}`);
-  if (m.version !== 1 && m.version !== 2 && m.version !== 3 && m.version !== 4 && m.version !== 5) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 to 5: update ecg-edge to read it`);
+  if (!(Number.isInteger(m.version) && m.version! >= 1 && m.version! <= LATEST_VERSION)) throw bad(`unsupported "version" ${JSON.stringify(m.version)}; this build reads versions 1 to ${LATEST_VERSION}: update ecg-edge to read it`);
   if (typeof m.protocol !== 'string') throw bad('"protocol" is missing');
   if (!ENSEMBLE_METHODS.includes(m.method as EnsembleMethod)) throw bad(`"method" must be one of ${ENSEMBLE_METHODS.join(', ')}, got ${JSON.stringify(m.method)}`);
   if (!Array.isArray(m.classes) || m.classes.length < 2) throw bad('"classes" must list the output classes');
@@ -207,26 +215,28 @@ export function validateManifest(j: unknown, where = 'ensemble manifest'): Ensem
     if (typeof mem.weight !== 'number' || !Number.isFinite(mem.weight) || mem.weight < 0) throw bad(`member ${k} ("${mem.model}") needs a finite "weight" ≥ 0`);
   });
   if (!m.members.some((mem) => mem.weight > 0)) throw bad('every member weight is 0');
-  if (m.classOffsets !== undefined) {
-    if (m.version === 1) throw bad('"classOffsets" needs "version": 2 (or 3 with an S-vs-N gate, 4 with propagation, 5 with refinement)');
-    if (!Array.isArray(m.classOffsets) || m.classOffsets.length !== m.classes.length || !m.classOffsets.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw bad(`"classOffsets" must hold one finite number per class (${m.classes.length})`);
-    }
-  } else if (m.version === 2) throw bad('version 2 needs "classOffsets"');
+  const version = m.version!;
+  for (const [field, since] of VERSIONED_STEPS) {
+    if (m[field] !== undefined && version < since) throw bad(`"${field}" needs "version": ${since} or later`);
+    if (m[field] === undefined && version === since) throw bad(`version ${since} needs "${field}"`);
+  }
+  if (m.classOffsets !== undefined && !(Array.isArray(m.classOffsets) && m.classOffsets.length === m.classes.length && m.classOffsets.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+    throw bad(`"classOffsets" must hold one finite number per class (${m.classes.length})`);
+  }
   if (m.svebGate !== undefined) {
-    if (m.version !== 3 && m.version !== 4 && m.version !== 5) throw bad('"svebGate" needs "version": 3 (4 with propagation, 5 with refinement)');
     validateSvebGate(m.svebGate, where);
     if (m.classes[0] !== 'N' || m.classes[1] !== 'S') throw bad('"svebGate" needs classes N and S first');
-  } else if (m.version === 3) throw bad('version 3 needs "svebGate"');
-  if (m.propagation !== undefined) {
-    if (m.version !== 4 && m.version !== 5) throw bad('"propagation" needs "version": 4 (5 with refinement)');
-    validatePropagation(m.propagation, where);
-  } else if (m.version === 4) throw bad('version 4 needs "propagation"');
-  if (m.refine !== undefined) {
-    if (m.version !== 5) throw bad('"refine" needs "version": 5');
-    validatePropagation(m.refine, where, 'refine');
-  } else if (m.version === 5) throw bad('version 5 needs "refine"');
+  }
+  if (m.propagation !== undefined) validatePropagation(m.propagation, where);
+  if (m.refine !== undefined) validatePropagation(m.refine, where, 'refine');
   return m as EnsembleManifest;
+}
+
+/** The version a manifest with these steps is written as: the version that added the latest of them (1 with none). */
+export function manifestVersion(steps: Partial<Pick<EnsembleManifest, VersionedStep>>): EnsembleManifest['version'] {
+  let v: EnsembleManifest['version'] = 1;
+  for (const [field, since] of VERSIONED_STEPS) if (steps[field] !== undefined) v = since;
+  return v;
 }
 
 export function readManifest(file: string): { manifest: EnsembleManifest; memberDirs: string[] } {

@@ -13,7 +13,7 @@ import { setInputs } from '../dataset/protocols.js';
 import { gateInput } from '../ensemble/sveb-gate.js';
 import { loadModel } from '../io.js';
 import { loadClassifier, evaluateClassifier, reportFromLabels } from '../classify.js';
-import { combine, decide, argmaxRows, readManifest, isEnsembleManifest, type ProbMatrix, type EnsembleMethod } from '../ensemble/index.js';
+import { combine, decide, argmaxRows, readManifest, isEnsembleManifest, type ProbMatrix, type EnsembleMethod, type EnsembleManifest } from '../ensemble/index.js';
 import { gradcam } from '../gradcam/index.js';
 import { metricsFromConfusion, confusionMatrix, oneVsRestRoc, thinRoc, type ClassificationMetrics, type RocCurve } from './metrics.js';
 import { linePlot, matrixPlot, heatTraceGrid } from './svg.js';
@@ -36,16 +36,19 @@ export interface ModelInfo {
   trainSeconds?: number;
   params?: number;
   method?: EnsembleMethod;
-  /** Ensemble scored with its manifest's class offsets. */
-  offsets?: boolean;
-  /** Ensemble scored with its manifest's S-vs-N gate. */
-  gate?: boolean;
-  /** Ensemble scored with its manifest's propagation within records. */
-  propagation?: boolean;
-  /** Ensemble scored with its manifest's refinement (a second propagation after the offsets). */
-  refine?: boolean;
+  /** The manifest's decision steps the ensemble was scored with (their `label`s in DECISION_STEPS, in order). */
+  steps?: string[];
   members?: string[];
 }
+
+/** An ensemble manifest's decision steps in the order decide() applies them: a short name for "no …" rows, a label. */
+const DECISION_STEPS = [
+  { field: 'propagation', short: 'propagation', label: 'shape propagation' },
+  { field: 'svebGate', short: 'gate', label: 'S-vs-N gate' },
+  { field: 'classOffsets', short: 'offsets', label: 'class offsets' },
+  { field: 'refine', short: 'refinement', label: 'refinement' },
+] as const;
+const stepsOf = (m: EnsembleManifest) => DECISION_STEPS.filter((x) => m[x.field] !== undefined);
 
 export interface ModelResult {
   info: ModelInfo;
@@ -182,7 +185,7 @@ function modelRow(r: ModelResult): string {
   const m = r.metrics;
   const f1 = m.perClass.map((c) => f3(c.f1)).join(' | ');
   const auc = r.auc.map((a) => f3(a)).join(' / ');
-  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${i.propagation ? ', shape propagation' : ''}${i.gate ? ', S-vs-N gate' : ''}${i.offsets ? ', class offsets' : ''}${i.refine ? ', refinement' : ''}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
+  const desc = i.kind === 'ensemble' ? `${i.method} over ${i.members!.length}${(i.steps ?? []).map((x) => `, ${x}`).join('')}` : `${i.arch ?? '?'}, ${i.loss ?? '?'}${i.gan ? ', +GAN' : ''}`;
   return `| ${i.name} | ${desc} | ${pct(m.accuracy)} | ${f3(m.macroF1)} | ${f3(m.weightedF1)} | ${f1} | ${pct(r.ec57.sveb.se)} / ${pct(r.ec57.sveb.ppv)} / ${f3(r.ec57.sveb.f1)} | ${pct(r.ec57.veb.se)} / ${pct(r.ec57.veb.ppv)} / ${f3(r.ec57.veb.f1)} | ${auc} |`;
 }
 
@@ -265,17 +268,17 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
     const memberNames = memberDirs.map((d) => path.basename(d));
     // The manifest's own prediction (with its propagation, S-vs-N gate, class offsets and refinement, when it has them), then
     // the same members without them and with the other methods, for comparison.
-    const steps = [manifest.propagation && 'propagation', manifest.svebGate && 'gate', manifest.classOffsets && 'offsets', manifest.refine && 'refinement'].filter(Boolean);
+    const steps = stepsOf(manifest);
     const decided = steps.length > 0;
     if (decided) {
       const x = inputsBySpec.get(specOf.get(memberDirs[0]!)!)!;
       const probs = decide(combine(manifest.method, members, weights), gateInput(x, manifest.svebGate), manifest, x);
-      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, offsets: Boolean(manifest.classOffsets), gate: Boolean(manifest.svebGate), propagation: Boolean(manifest.propagation), refine: Boolean(manifest.refine) }, probs, labels!), figures: {} });
+      results.push({ ...resultFrom({ name: base, path: e, kind: 'ensemble', method: manifest.method, members: memberNames, steps: steps.map((x) => x.label) }, probs, labels!), figures: {} });
     }
     for (const method of methods) {
       const probs = combine(method, members, weights);
       const own = method === manifest.method;
-      const name = own ? (decided ? `${base} (${method}, ${steps.map((x) => `no ${x}`).join(', ')})` : base) : `${base} (${method})`;
+      const name = own ? (decided ? `${base} (${method}, ${steps.map((x) => `no ${x.short}`).join(', ')})` : base) : `${base} (${method})`;
       results.push({ ...resultFrom({ name, path: e, kind: 'ensemble', method, members: memberNames }, probs, labels!), figures: {} });
     }
   }
@@ -299,7 +302,7 @@ export async function reportProtocol(protocol: Protocol, o: ReportOptions): Prom
   if (ens.length) {
     lines.push('**Ensemble: Top-2-weighted vs probability averaging** (same members and validation weights):', '');
     lines.push('| ensemble | method | accuracy % | macro F1 | SVEB F1 | VEB F1 |', '|---|---|---|---|---|---|');
-    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${r.info.propagation ? ' + shape propagation' : ''}${r.info.gate ? ' + S-vs-N gate' : ''}${r.info.offsets ? ' + class offsets' : ''}${r.info.refine ? ' + refinement' : ''} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
+    for (const r of ens) lines.push(`| ${path.basename(r.info.path)} (${r.info.members!.join(', ')}) | ${r.info.method}${(r.info.steps ?? []).map((x) => ` + ${x}`).join('')} | ${pct(r.metrics.accuracy)} | ${f3(r.metrics.macroF1)} | ${f3(r.ec57.sveb.f1)} | ${f3(r.ec57.veb.f1)} |`);
     lines.push('');
   }
   const singles = results.filter((r) => r.info.kind === 'model');
